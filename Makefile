@@ -1,0 +1,31 @@
+# Two commands do all set-up: `make run` opens the demo, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint screenshot bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/labelwright
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy app models widgets
+
+screenshot: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/labelwright --screenshot docs/screenshot.png
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/labelwright bench --out bench.json
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
