@@ -1,1 +1,10 @@
-def main() -> int:\n    return 0
+"""``python -m app`` and the ``labelwright`` console script."""
+
+from __future__ import annotations
+
+import sys
+
+from app.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The command line: the GUI by default, subcommands for headless work.
+
+Only the chosen command's modules are imported, so ``labelwright --help`` and
+the GUI start-up do not pay for torch, interpret or scikit-learn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import UserError
+
+SUBCOMMANDS = ("simulate", "audit", "export", "bundle", "score", "bench")
+
+
+def _features(values: list[str] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in values or []:
+        target, sep, cols = item.partition("=")
+        if not sep or not target or not cols:
+            raise UserError(f"--features '{item}' is not TARGET=col1,col2; write it that way.")
+        out[target.strip()] = [c.strip() for c in cols.split(",") if c.strip()]
+    return out
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="labelwright",
+        description="Label tabular data with an explainable model. Subcommands: "
+        + ", ".join(SUBCOMMANDS) + " (labelwright COMMAND --help).",
+    )
+    p.add_argument("path", nargs="?", default=None, help="data file, project, bundle or 'demo'")
+    p.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen and exit")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
+def command_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="labelwright")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("simulate", help="active learning with a truth file as the oracle")
+    s.add_argument("--data", required=True)
+    s.add_argument("--truth", required=True)
+    s.add_argument("--target", action="append", required=True)
+    s.add_argument("--features", action="append", metavar="TARGET=a,b,c")
+    s.add_argument("--strategy", required=True)
+    s.add_argument("--batch", type=int, required=True)
+    s.add_argument("--budget", type=int, required=True)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", required=True)
+    s.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    a = sub.add_parser("audit", help="rank labelled rows by how likely their label is wrong")
+    a.add_argument("--data", required=True)
+    a.add_argument("--target", required=True)
+    a.add_argument("--features", action="append", metavar="TARGET=a,b,c")
+    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--out", required=True)
+    a.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    e = sub.add_parser("export", help="write the labelled dataset as CSV or Parquet")
+    e.add_argument("project")
+    e.add_argument("--out", required=True)
+    e.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    from app.cli.extra import add_extra_commands
+
+    add_extra_commands(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
+    try:
+        if args_list and args_list[0] in SUBCOMMANDS:
+            args = command_parser().parse_args(args_list)
+            return run_command(args)
+        args = gui_parser().parse_args(args_list)
+        from app.gui import run_gui
+
+        return run_gui(args.path, screenshot=args.screenshot, debug=args.debug)
+    except UserError as exc:
+        if debug:
+            raise
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.command == "simulate":
+        return _simulate(args)
+    if args.command == "audit":
+        return _audit(args)
+    if args.command == "export":
+        return _export(args)
+    from app.cli.extra import run_extra
+
+    return run_extra(args)
+
+
+def _write_json(path: str, doc: Any) -> None:
+    from app.core.atomic import atomic_write_text
+
+    atomic_write_text(path, json.dumps(doc, indent=2))
+
+
+def _existing(path: str, what: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"The {what} file {path} does not exist; check the path.")
+    return p
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from app.core.simulate import simulate
+
+    result = simulate(
+        _existing(args.data, "data"), _existing(args.truth, "truth"), args.target,
+        args.strategy, args.batch, args.budget, args.seed, _features(args.features),
+        progress=lambda msg: print(msg, file=sys.stderr),
+    )
+    _write_json(args.out, result)
+    last = result["rounds"][-1]
+    for target, m in last["targets"].items():
+        print(f"{args.strategy}: {last['labels']} labels, {target}: macro-F1 {m['model_f1']:.3f}, "
+              f"accuracy {m['accuracy']:.3f}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from app.core.audit import audit
+
+    rows = audit(_existing(args.data, "data"), args.target, _features(args.features), args.seed)
+    from app.core.atomic import atomic_path
+
+    flagged = int(rows["flagged"].sum())
+    with atomic_path(args.out) as tmp:
+        rows.drop(columns=["flagged"]).to_csv(tmp, index=False)
+    print(f"Ranked {len(rows)} labelled rows; {flagged} look mislabelled. Wrote {args.out}.")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from app.core.session import LabelingSession
+
+    session = LabelingSession.open(_project_arg(args.project))
+    try:
+        session.retrain()
+        out = session.export(args.out)
+    finally:
+        session.close()
+    print(f"Exported {session.n_rows} rows to {out}.")
+    return 0
+
+
+def _project_arg(value: str) -> str:
+    if value == "demo":
+        return value
+    _existing(value, "project")
+    return value

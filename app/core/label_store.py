@@ -1,0 +1,241 @@
+"""The label store: an append-only event log in SQLite (WAL).
+
+Every change to a label is a new row; the current label of a sample is its
+latest event. Undo appends the inverse event instead of deleting anything,
+so the log is a complete audit trail that a bundle can carry.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+SOURCES = ("human", "suggestion", "auto", "import", "undo", "redo")
+
+_CREATE = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    row_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    label TEXT,
+    unsure INTEGER NOT NULL DEFAULT 0,
+    annotator TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL,
+    model_version INTEGER,
+    confidence REAL,
+    time REAL NOT NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_row_target ON events (target, row_id, id);
+"""
+
+EVENT_COLUMNS = (
+    "id",
+    "row_id",
+    "target",
+    "label",
+    "unsure",
+    "annotator",
+    "source",
+    "model_version",
+    "confidence",
+    "time",
+    "note",
+)
+
+
+@dataclass(frozen=True)
+class LabelState:
+    """What a sample's label is right now for one target."""
+
+    label: str | None = None
+    unsure: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return self.label is None and not self.unsure
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    id: int
+    row_id: str
+    target: str
+    label: str | None
+    unsure: bool
+    annotator: str
+    source: str
+    model_version: int | None
+    confidence: float | None
+    time: float
+    note: str
+
+    @property
+    def state(self) -> LabelState:
+        return LabelState(self.label, self.unsure)
+
+
+class StoreError(RuntimeError):
+    """The label database is unusable (wrong version, corrupt)."""
+
+
+class LabelStore:
+    """Durable label events; every write returns only after its commit.
+
+    ``synchronous=FULL`` with WAL means an acknowledged label survives a crash
+    or a kill of the process at any moment.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._conn = sqlite3.connect(str(self.path), timeout=5.0, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.executescript(_CREATE)
+        self._check_version()
+        self._current: dict[tuple[str, str], LabelEvent] = {}
+        self._version = 0
+        for event in self.events():
+            self._apply(event)
+
+    # -- lifecycle -------------------------------------------------------------
+    def close(self) -> None:
+        self._conn.close()
+
+    def _check_version(self) -> None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise StoreError(
+                f"The label database {self.path.name} was written by a newer Labelwright "
+                f"(format {row[0]}); update Labelwright to open it."
+            )
+
+    def integrity_ok(self) -> bool:
+        row = self._conn.execute("PRAGMA integrity_check").fetchone()
+        return bool(row and row[0] == "ok")
+
+    # -- writing ---------------------------------------------------------------
+    def append(
+        self,
+        row_id: str,
+        target: str,
+        label: str | None,
+        *,
+        unsure: bool = False,
+        annotator: str = "",
+        source: str = "human",
+        model_version: int | None = None,
+        confidence: float | None = None,
+        note: str = "",
+    ) -> LabelEvent:
+        """Append one event and return it once the transaction has committed."""
+        return self.append_many(
+            [(row_id, target, label, unsure)],
+            annotator=annotator,
+            source=source,
+            model_version=model_version,
+            confidence=[confidence],
+            note=note,
+        )[0]
+
+    def append_many(
+        self,
+        items: Iterable[tuple[str, str, str | None, bool]],
+        *,
+        annotator: str = "",
+        source: str = "import",
+        model_version: int | None = None,
+        confidence: Iterable[float | None] | None = None,
+        note: str = "",
+    ) -> list[LabelEvent]:
+        """Append several events in one transaction (imports, batch accepts)."""
+        if source not in SOURCES:
+            raise ValueError(f"unknown label source {source!r}")
+        items = list(items)
+        confs = list(confidence) if confidence is not None else [None] * len(items)
+        now = time.time()
+        events: list[LabelEvent] = []
+        cur = self._conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for (row_id, target, label, unsure), conf in zip(items, confs, strict=True):
+                cur.execute(
+                    "INSERT INTO events (row_id, target, label, unsure, annotator, source,"
+                    " model_version, confidence, time, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (row_id, target, label, int(unsure), annotator, source, model_version, conf,
+                     now, note),
+                )
+                assert cur.lastrowid is not None
+                events.append(
+                    LabelEvent(cur.lastrowid, row_id, target, label, bool(unsure), annotator,
+                               source, model_version, conf, now, note)
+                )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        for event in events:
+            self._apply(event)
+        return events
+
+    # -- reading ---------------------------------------------------------------
+    def _apply(self, event: LabelEvent) -> None:
+        self._current[(event.target, event.row_id)] = event
+        self._version = max(self._version, event.id)
+
+    @property
+    def version(self) -> int:
+        """The id of the newest event: it changes whenever any label changes."""
+        return self._version
+
+    def events(self, target: str | None = None) -> Iterator[LabelEvent]:
+        sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+        args: tuple[str, ...] = ()
+        if target is not None:
+            sql += " WHERE target = ?"
+            args = (target,)
+        for row in self._conn.execute(sql + " ORDER BY id", args):
+            yield LabelEvent(
+                int(row[0]), row[1], row[2], row[3], bool(row[4]), row[5], row[6],
+                row[7], row[8], float(row[9]), row[10],
+            )
+
+    def state(self, row_id: str, target: str) -> LabelState:
+        event = self._current.get((target, row_id))
+        return event.state if event is not None else LabelState()
+
+    def latest(self, row_id: str, target: str) -> LabelEvent | None:
+        return self._current.get((target, row_id))
+
+    def current(self, target: str) -> dict[str, LabelEvent]:
+        """The latest event of every sample that has one, for one target."""
+        return {rid: ev for (t, rid), ev in self._current.items() if t == target}
+
+    def labels(self, target: str) -> dict[str, str]:
+        return {
+            rid: ev.label
+            for (t, rid), ev in self._current.items()
+            if t == target and ev.label is not None
+        }
+
+    def unsure(self, target: str) -> set[str]:
+        return {rid for (t, rid), ev in self._current.items() if t == target and ev.unsure}
+
+    def annotators(self) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT annotator FROM events WHERE annotator != '' ORDER BY annotator"
+        )
+        return [r[0] for r in rows]
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])

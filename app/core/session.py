@@ -1,0 +1,449 @@
+"""``LabelingSession``: the one object that owns a project's state.
+
+The command line, the GUI and the tests all drive this class the same way.
+It holds the data, the schema, the label store and the fitted models, and it
+is the only place that turns a key press into a durable label event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.core.errors import UserError
+from app.core.label_store import LabelEvent, LabelState, LabelStore
+from app.core.project import Project
+from app.core.schema import canonical, sort_classes, typed
+from models.ebm import Contributions, ShapeCurve, explain_rows, global_importances, shape_curve
+from models.strategies import STRATEGIES, rank_pool
+from models.training import FittedTarget, TargetInput, train_targets
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from app.core.review import ReviewResult
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+ShouldStop = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One undoable step: a sample's label state before and after."""
+
+    row: str
+    target: str
+    before: LabelState
+    after: LabelState
+
+
+@dataclass(frozen=True)
+class SuggestionEntry:
+    row_id: Any
+    position: int
+    score: float
+    reason: str
+    predicted: Any | None
+    confidence: float | None
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    row_id: Any
+    position: int
+    given: Any
+    suggested: Any
+    score: float
+    flagged: bool
+
+
+@dataclass
+class TrainingResult:
+    """What a training job produced, stamped with the labels it was computed from."""
+
+    labels_version: int
+    fitted: dict[str, FittedTarget | None]
+
+
+class TrainingJob:
+    """A frozen snapshot of everything a retrain needs; ``run`` is safe off the GUI thread."""
+
+    def __init__(self, session: LabelingSession) -> None:
+        self.labels_version = session.labels_version
+        self._data = session.data
+        self._kinds = dict(session.schema.column_kinds)
+        self._settings = session.project.model
+        self._previous = dict(session._models)
+        self._order = [session._target_input(t) for t in session.schema.training_order()]
+
+    def run(self, progress: Progress | None = None, should_stop: ShouldStop | None = None) -> TrainingResult:
+        fitted = train_targets(
+            self._data, self._kinds, self._order, self._settings, self._previous,
+            progress=progress, should_stop=should_stop,
+        )
+        return TrainingResult(self.labels_version, fitted)
+
+
+class LabelingSession:
+    """A project opened for labelling."""
+
+    def __init__(self, project: Project, data: pd.DataFrame, store: LabelStore,
+                 notes: Iterable[str] = ()) -> None:
+        self.project = project
+        self.data = data
+        self.store = store
+        self.notes: list[str] = list(notes)
+        self.annotator = project.annotator
+        ids = data[project.schema.id_column].tolist()
+        self._ids: list[Any] = ids
+        self._keys: list[str] = [canonical(v) or "" for v in ids]
+        self._position = {k: i for i, k in enumerate(self._keys)}
+        self._models: dict[str, FittedTarget] = {}
+        self._model_versions: dict[str, int] = {}
+        self._trained_at: dict[str, int] = {}
+        self._undo: list[Change] = []
+        self._redo: list[Change] = []
+        self._embeddings: dict[str, np.ndarray] = {}
+        self._review: dict[str, ReviewResult] = {}
+        self._closed = False
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        targets: list[str] | None = None,
+        *,
+        project_path: str | Path | None = None,
+        id_column: str | None = None,
+        features: dict[str, list[str]] | None = None,
+        classes: dict[str, list[str]] | None = None,
+        annotator: str | None = None,
+    ) -> LabelingSession:
+        """Open a data file, a project file or the word ``demo``."""
+        from app.core.opening import open_session
+
+        return open_session(
+            cls, path, targets, project_path=project_path, id_column=id_column,
+            features=features, classes=classes, annotator=annotator,
+        )
+
+    # -- basic facts -------------------------------------------------------------------------
+    @property
+    def schema(self) -> Any:
+        return self.project.schema
+
+    @property
+    def targets(self) -> list[str]:
+        return self.schema.target_names
+
+    def classes(self, target: str) -> list[Any]:
+        return [typed(c) for c in self.schema.target(target).classes]
+
+    def row_ids(self) -> list[Any]:
+        return list(self._ids)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self._ids)
+
+    @property
+    def labels_version(self) -> int:
+        return self.store.version
+
+    def position(self, row_id: Any) -> int:
+        key = canonical(row_id)
+        if key is None or key not in self._position:
+            raise UserError(f"There is no sample with id '{row_id}'; pick an id from the data.")
+        return self._position[key]
+
+    def row_id_at(self, position: int) -> Any:
+        return self._ids[position]
+
+    def features(self, target: str) -> list[str]:
+        return list(self.schema.target(target).features)
+
+    # -- labelling -----------------------------------------------------------------------------
+    def _class_key(self, target: str, value: Any) -> str:
+        spec = self.schema.target(target)
+        key = canonical(value)
+        if key is None:
+            raise UserError(f"A label for '{target}' cannot be empty; use remove_label to clear one.")
+        if key not in spec.classes:
+            spec.classes = sort_classes([*spec.classes, key])
+            self.project.save()
+        return key
+
+    def _write(self, row_key: str, target: str, state: LabelState, source: str,
+               annotator: str | None, note: str = "") -> LabelEvent:
+        model = self._models.get(target)
+        confidence = None
+        if model is not None:
+            confidence = float(model.proba[self._position[row_key]].max())
+        return self.store.append(
+            row_key, target, state.label, unsure=state.unsure,
+            annotator=annotator if annotator is not None else self.annotator,
+            source=source, model_version=self._model_versions.get(target), confidence=confidence,
+            note=note,
+        )
+
+    def _change(self, row_id: Any, target: str, after: LabelState, source: str,
+                annotator: str | None, note: str = "") -> LabelEvent:
+        self.schema.target(target)
+        key = canonical(row_id) or ""
+        self.position(row_id)
+        before = self.store.state(key, target)
+        event = self._write(key, target, after, source, annotator, note)
+        self._undo.append(Change(key, target, before, after))
+        self._redo.clear()
+        return event
+
+    def label(self, row_id: Any, target: str, value: Any, annotator: str | None = None,
+              *, source: str = "human", note: str = "") -> LabelEvent:
+        """Record a label; it returns only after the event is committed to disk."""
+        key = self._class_key(target, value)
+        return self._change(row_id, target, LabelState(key, False), source, annotator, note)
+
+    def mark_unsure(self, row_id: Any, target: str, note: str = "",
+                    annotator: str | None = None) -> LabelEvent:
+        """The expert is not sure: keep any label, flag it, and skip it in suggestions."""
+        key = canonical(row_id) or ""
+        current = self.store.state(key, target)
+        return self._change(row_id, target, LabelState(current.label, True), "human", annotator, note)
+
+    def remove_label(self, row_id: Any, target: str, annotator: str | None = None) -> LabelEvent:
+        return self._change(row_id, target, LabelState(), "human", annotator)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> Change | None:
+        """Append the inverse of the latest change; None when there is nothing to undo."""
+        if not self._undo:
+            return None
+        change = self._undo.pop()
+        self._write(change.row, change.target, change.before, "undo", None)
+        self._redo.append(change)
+        return change
+
+    def redo(self) -> Change | None:
+        if not self._redo:
+            return None
+        change = self._redo.pop()
+        self._write(change.row, change.target, change.after, "redo", None)
+        self._undo.append(change)
+        return change
+
+    def labels(self, target: str) -> dict[Any, Any]:
+        """Row id → label for every labelled sample of ``target``."""
+        self.schema.target(target)
+        return {
+            self._ids[self._position[k]]: typed(v)
+            for k, v in self.store.labels(target).items()
+            if k in self._position
+        }
+
+    def unsure(self, target: str) -> set[Any]:
+        return {self._ids[self._position[k]] for k in self.store.unsure(target) if k in self._position}
+
+    def label_state(self, row_id: Any, target: str) -> LabelState:
+        return self.store.state(canonical(row_id) or "", target)
+
+    def label_event(self, row_id: Any, target: str) -> LabelEvent | None:
+        return self.store.latest(canonical(row_id) or "", target)
+
+    def _label_positions(self, target: str) -> dict[int, str]:
+        return {self._position[k]: v for k, v in self.store.labels(target).items() if k in self._position}
+
+    # -- models --------------------------------------------------------------------------------
+    def _target_input(self, target: str) -> TargetInput:
+        spec = self.schema.target(target)
+        return TargetInput(spec.name, list(spec.classes), list(spec.features),
+                           list(spec.uses_targets), self._label_positions(target))
+
+    def training_job(self) -> TrainingJob:
+        return TrainingJob(self)
+
+    def apply_training(self, result: TrainingResult, *, allow_stale: bool = True) -> bool:
+        """Install fitted models; a result older than the labels is refused unless allowed.
+
+        Returns whether the result was current. A stale model is still better than
+        none while the next retrain runs, so callers may keep it (marked stale).
+        """
+        current = result.labels_version == self.labels_version
+        if not current and not allow_stale:
+            return False
+        for name, fitted in result.fitted.items():
+            if name not in self.targets:
+                continue
+            if fitted is None:
+                self._models.pop(name, None)
+                continue
+            if fitted.classes != self.schema.target(name).classes:
+                continue  # a class was added meanwhile; wait for the next retrain
+            self._models[name] = fitted
+            self._model_versions[name] = self._model_versions.get(name, 0) + 1
+            self._trained_at[name] = result.labels_version
+        return current
+
+    def retrain(self, progress: Progress | None = None, should_stop: ShouldStop | None = None) -> dict[str, FittedTarget | None]:
+        """Fit every target now (dependencies first) and score all rows."""
+        result = self.training_job().run(progress, should_stop)
+        self.apply_training(result)
+        return result.fitted
+
+    def model(self, target: str) -> FittedTarget | None:
+        return self._models.get(target)
+
+    def model_version(self, target: str) -> int:
+        return self._model_versions.get(target, 0)
+
+    def model_is_stale(self, target: str) -> bool:
+        return self._trained_at.get(target, -1) != self.labels_version
+
+    def predictions(self, target: str) -> np.ndarray | None:
+        model = self._models.get(target)
+        return None if model is None else model.proba
+
+    def predicted_label(self, row_id: Any, target: str) -> Any | None:
+        model = self._models.get(target)
+        if model is None:
+            return None
+        return typed(str(model.predicted[self.position(row_id)]))
+
+    def design_rows(self, target: str, positions: list[int]) -> pd.DataFrame:
+        model = self._models[target]
+        assert model.design is not None
+        return model.design.iloc[positions]
+
+    def contributions(self, row_id: Any, target: str) -> Contributions | None:
+        """Why the model predicts what it does for one sample; None before a model exists."""
+        model = self._models.get(target)
+        if model is None:
+            return None
+        X = self.design_rows(target, [self.position(row_id)])
+        return explain_rows(model.ebm, X, model.classes)[0]
+
+    def importances(self, target: str) -> list[tuple[str, float]]:
+        model = self._models.get(target)
+        return [] if model is None else global_importances(model.ebm)
+
+    def shape_curve(self, target: str, feature: str) -> ShapeCurve | None:
+        model = self._models.get(target)
+        if model is None:
+            return None
+        return shape_curve(model.ebm, feature, model.classes)
+
+    # -- suggestions and review ----------------------------------------------------------------
+    def embedding(self, target: str) -> np.ndarray:
+        """A standardised numeric view of the target's features, for batch diversity."""
+        if target not in self._embeddings:
+            from models.projection import standardized
+
+            spec = self.schema.target(target)
+            self._embeddings[target] = standardized(self.data, spec.features, self.schema.column_kinds)
+        return self._embeddings[target]
+
+    def pool(self, target: str) -> np.ndarray:
+        """Positions of samples with no label and no unsure mark for ``target``."""
+        taken = np.zeros(self.n_rows, dtype=bool)
+        for key, event in self.store.current(target).items():
+            pos = self._position.get(key)
+            if pos is not None and not event.state.is_empty:
+                taken[pos] = True
+        return np.flatnonzero(~taken)
+
+    def suggestions(self, target: str, n: int = 10, strategy: str | None = None) -> list[SuggestionEntry]:
+        """The next ``n`` samples to label, best first, each with a reason tag."""
+        strategy = strategy or self.project.strategy.name
+        if strategy not in STRATEGIES:
+            raise UserError(f"There is no strategy '{strategy}'; choose one of {', '.join(STRATEGIES)}.")
+        spec = self.schema.target(target)
+        model = self._models.get(target)
+        labelled = self._label_positions(target)
+        counts = {spec.classes.index(c): 0 for c in spec.classes}
+        for value in labelled.values():
+            counts[spec.classes.index(value)] += 1
+        disagreement = None
+        if model is not None and strategy == "committee":
+            disagreement = model.committee()
+        picks = rank_pool(
+            strategy, self.pool(target), n,
+            proba=None if model is None else model.proba,
+            disagreement=disagreement,
+            embedding=self.embedding(target),
+            labelled=np.fromiter(labelled.keys(), dtype=np.int64),
+            class_counts=counts,
+            seed=self.project.strategy.seed + len(labelled),
+            diversity=self.project.strategy.diversity,
+        )
+        out = []
+        for p in picks:
+            predicted = None if model is None else typed(str(model.predicted[p.position]))
+            conf = None if model is None else float(model.proba[p.position].max())
+            out.append(SuggestionEntry(self._ids[p.position], p.position, p.score, p.reason, predicted, conf))
+        return out
+
+    def review_queue(self, target: str, n: int = 20, progress: Progress | None = None,
+                     should_stop: ShouldStop | None = None) -> list[ReviewEntry]:
+        """Labelled samples an out-of-fold model disagrees with, most suspicious first."""
+        from app.core.review import review_job
+
+        cached = self._review.get(target)
+        if cached is None or cached.labels_version != self.labels_version:
+            cached = review_job(self, target).run(progress, should_stop)
+            self._review[target] = cached
+        return self.review_entries(cached, n)
+
+    def apply_review(self, result: ReviewResult) -> bool:
+        current = result.labels_version == self.labels_version
+        self._review[result.target] = result
+        return current
+
+    def review_entries(self, result: ReviewResult, n: int) -> list[ReviewEntry]:
+        out = []
+        for item in result.items:
+            state = self.store.state(self._keys[item.position], result.target)
+            if state.label != item.given:
+                continue  # relabelled since the ranking was made
+            out.append(ReviewEntry(self._ids[item.position], item.position, typed(item.given),
+                                   typed(item.suggested), item.score, item.flagged))
+            if len(out) >= n:
+                break
+        return out
+
+    # -- output and lifecycle -------------------------------------------------------------------
+    def export(self, path: str | Path) -> Path:
+        from app.core.export import export_labels
+
+        return export_labels(self, Path(path))
+
+    def save(self) -> None:
+        self.project.save()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.store.close()
+        from app.core.locking import release
+
+        release(self.project.path)
+
+    def __enter__(self) -> LabelingSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,190 @@
+"""Query strategies: which unlabelled samples the expert should see next, and why.
+
+Every strategy returns ranked ``Suggestion`` objects with a reason tag. Batches
+are diversity-aware (a greedy choice that trades score against distance to the
+samples already picked), so a batch is not ten copies of one confusing case.
+With no model yet (zero labels, or one class seen) the cold start spreads the
+first picks over the data with farthest-point traversal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+STRATEGIES = ("margin", "least_confident", "entropy", "committee", "random")
+
+REASON_UNCERTAIN = "uncertain"
+REASON_COMMITTEE = "committee disagrees"
+REASON_UNEXPLORED = "unexplored region"
+REASON_RARE = "rare class"
+REASON_RANDOM = "random"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    position: int  # row position in the data
+    score: float
+    reason: str
+
+
+def uncertainty(proba: np.ndarray, kind: str) -> np.ndarray:
+    """Higher means the model is less sure; all three are in [0, 1]."""
+    if proba.shape[1] < 2:
+        return np.zeros(proba.shape[0])
+    if kind == "least_confident":
+        return np.asarray(1.0 - proba.max(axis=1))
+    if kind == "margin":
+        top2 = np.sort(proba, axis=1)[:, -2:]
+        return np.asarray(1.0 - (top2[:, 1] - top2[:, 0]))
+    if kind == "entropy":
+        p = np.clip(proba, 1e-12, 1.0)
+        return np.asarray(-(p * np.log(p)).sum(axis=1) / np.log(proba.shape[1]))
+    raise ValueError(f"unknown uncertainty kind {kind!r}")
+
+
+def select_batch(
+    scores: np.ndarray,
+    embedding: np.ndarray,
+    n: int,
+    diversity: float = 1.0,
+    pool_factor: int = 10,
+) -> list[int]:
+    """Pick ``n`` indices with high scores that are also spread out.
+
+    Candidates are the best ``pool_factor * n`` by score; each pick maximises
+    ``score * d / (d + d_median)`` where ``d`` is the distance to the nearest
+    sample picked so far. ``diversity=0`` is plain top-n.
+    """
+    n = min(n, len(scores))
+    if n <= 0:
+        return []
+    order = np.argsort(-scores, kind="stable")
+    if diversity <= 0 or n == 1:
+        return [int(i) for i in order[:n]]
+    cand = order[: max(pool_factor * n, 50)]
+    emb = embedding[cand]
+    s = scores[cand] - scores[cand].min() + 1e-9
+    chosen = [0]
+    dmin = np.linalg.norm(emb - emb[0], axis=1)
+    scale = float(np.median(dmin[dmin > 0])) if np.any(dmin > 0) else 1.0
+    for _ in range(1, n):
+        gain = s * (dmin / (dmin + diversity * scale))
+        gain[chosen] = -np.inf
+        nxt = int(np.argmax(gain))
+        if not np.isfinite(gain[nxt]):
+            break
+        chosen.append(nxt)
+        dmin = np.minimum(dmin, np.linalg.norm(emb - emb[nxt], axis=1))
+    return [int(cand[c]) for c in chosen]
+
+
+def farthest_first(
+    embedding: np.ndarray, pool: np.ndarray, labelled: np.ndarray, n: int
+) -> list[Suggestion]:
+    """Cold start: each pick is the pool sample farthest from everything seen so far."""
+    if len(pool) == 0 or n <= 0:
+        return []
+    emb = embedding[pool]
+    if len(labelled):
+        ref = embedding[labelled]
+        dmin = np.full(len(pool), np.inf)
+        for start in range(0, len(ref), 256):
+            block = ref[start : start + 256]
+            d = np.linalg.norm(emb[:, None, :] - block[None, :, :], axis=2).min(axis=1)
+            dmin = np.minimum(dmin, d)
+    else:
+        # Start from the most typical sample, then spread out from it.
+        first = int(np.argmin(np.linalg.norm(emb - emb.mean(axis=0), axis=1)))
+        dmin = np.linalg.norm(emb - emb[first], axis=1)
+        picks = [Suggestion(int(pool[first]), 1.0, REASON_UNEXPLORED)]
+        dmin[first] = -1.0
+        return picks + _traverse(emb, pool, dmin, n - 1)
+    return _traverse(emb, pool, dmin, n)
+
+
+def _traverse(emb: np.ndarray, pool: np.ndarray, dmin: np.ndarray, n: int) -> list[Suggestion]:
+    picks: list[Suggestion] = []
+    top = float(dmin.max()) if len(dmin) else 1.0
+    for _ in range(min(n, int((dmin >= 0).sum()))):
+        i = int(np.argmax(dmin))
+        if dmin[i] < 0:
+            break
+        picks.append(Suggestion(int(pool[i]), float(dmin[i] / top) if top > 0 else 0.0,
+                                REASON_UNEXPLORED))
+        dmin = np.minimum(dmin, np.linalg.norm(emb - emb[i], axis=1))
+        dmin[i] = -1.0
+    return picks
+
+
+def rank_pool(
+    strategy: str,
+    pool: np.ndarray,
+    n: int,
+    *,
+    proba: np.ndarray | None,
+    disagreement: np.ndarray | None,
+    embedding: np.ndarray,
+    labelled: np.ndarray,
+    class_counts: dict[int, int] | None = None,
+    seed: int = 0,
+    diversity: float = 1.0,
+) -> list[Suggestion]:
+    """The next ``n`` samples of ``pool`` (row positions) to label, best first.
+
+    ``proba`` and ``disagreement`` cover every row; ``None`` means no model yet.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    pool = np.asarray(pool, dtype=np.int64)
+    n = min(n, len(pool))
+    if n <= 0:
+        return []
+    rng = np.random.default_rng(seed)
+    if strategy == "random":
+        picks = rng.choice(pool, size=n, replace=False)
+        return [Suggestion(int(p), 0.0, REASON_RANDOM) for p in picks]
+    if proba is None:
+        return farthest_first(embedding, pool, labelled, n)
+
+    rare = _rare_class_picks(proba, pool, class_counts or {}, max(1, n // 5))
+    taken = {s.position for s in rare}
+    rest = np.asarray([p for p in pool if p not in taken], dtype=np.int64)
+    if strategy == "committee" and disagreement is not None:
+        scores, reason = disagreement[rest], REASON_COMMITTEE
+    else:
+        kind = "margin" if strategy == "committee" else strategy
+        scores, reason = uncertainty(proba[rest], kind), REASON_UNCERTAIN
+    # Ties (common with few labels) are broken randomly but reproducibly.
+    jitter = rng.random(len(rest)) * 1e-9
+    chosen = select_batch(scores + jitter, embedding[rest], n - len(rare), diversity)
+    main = [Suggestion(int(rest[i]), float(scores[i]), reason) for i in chosen]
+    return _interleave(main, rare)
+
+
+def _rare_class_picks(
+    proba: np.ndarray, pool: np.ndarray, class_counts: dict[int, int], n: int
+) -> list[Suggestion]:
+    """Samples the model thinks belong to a class with very few labels."""
+    if not class_counts:
+        return []
+    total = sum(class_counts.values())
+    rare = [k for k, c in class_counts.items() if c < max(3, 0.05 * total)]
+    picks: list[Suggestion] = []
+    for k in rare:
+        if len(picks) >= n:
+            break
+        p = proba[pool, k]
+        best = int(np.argmax(p))
+        if p[best] >= 0.3:
+            picks.append(Suggestion(int(pool[best]), float(p[best]), REASON_RARE))
+    return picks
+
+
+def _interleave(main: list[Suggestion], extra: list[Suggestion]) -> list[Suggestion]:
+    """Put rare-class picks after the first few main picks, not all at the end."""
+    out = list(main[:2])
+    out.extend(extra)
+    out.extend(main[2:])
+    return out

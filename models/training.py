@@ -1,0 +1,148 @@
+"""Train every target's EBM in dependency order and score every row.
+
+This is the work a background thread runs: it reads a frozen snapshot and
+never touches the label store or files, so the GUI can keep labelling while
+it runs and drop the result if the labels moved on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from models.design import chained_values, design_matrix
+from models.ebm import EBMSettings, align_proba, fit_ebm
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from interpret.glassbox import ExplainableBoostingClassifier
+
+Progress = Callable[[float, str], None]
+ShouldStop = Callable[[], bool]
+
+
+class Cancelled(Exception):
+    """Raised inside a job when ``should_stop`` asked it to end early."""
+
+
+@dataclass
+class TargetInput:
+    """What training one target needs, frozen at the moment the job was made."""
+
+    name: str
+    classes: list[str]
+    features: list[str]
+    uses_targets: list[str]
+    labels: dict[int, str]  # row position -> class
+
+
+@dataclass
+class FittedTarget:
+    """A trained model and its predictions for every row."""
+
+    name: str
+    classes: list[str]
+    ebm: ExplainableBoostingClassifier
+    design_columns: list[str]
+    feature_types: list[str]
+    proba: np.ndarray  # (n_rows, n_classes) in class order
+    n_labels: int
+    fit_seconds: float
+    design: pd.DataFrame | None = None  # every row, as the model sees it
+    compiled: Any = None
+    _committee: np.ndarray | None = field(default=None, repr=False)
+
+    def committee(self) -> np.ndarray:
+        """Disagreement among the outer bags on every row, computed once per model."""
+        if self._committee is None:
+            self._committee = np.asarray(self.compiled.disagreement(self.design))
+        return self._committee
+
+    @property
+    def predicted(self) -> np.ndarray:
+        idx = np.argmax(self.proba, axis=1)
+        return np.asarray(self.classes, dtype=object)[idx]
+
+    def confidence(self) -> np.ndarray:
+        return np.asarray(self.proba.max(axis=1), dtype=np.float64)
+
+
+def can_train(labels: dict[int, str]) -> bool:
+    """A classifier needs two classes, each seen at least once."""
+    return len(set(labels.values())) >= 2
+
+
+def train_targets(
+    data: pd.DataFrame,
+    kinds: dict[str, str],
+    order: list[TargetInput],
+    settings: EBMSettings,
+    previous: dict[str, FittedTarget] | None = None,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> dict[str, FittedTarget | None]:
+    """Fit targets in ``order`` (dependencies first); None where a target cannot train yet."""
+    results: dict[str, FittedTarget | None] = {}
+    n = len(data)
+    for i, target in enumerate(order):
+        if should_stop is not None and should_stop():
+            raise Cancelled
+        if progress is not None:
+            progress(i / max(len(order), 1), f"Training {target.name}")
+        chained = {}
+        for upstream in target.uses_targets:
+            fitted = results.get(upstream) or (previous or {}).get(upstream)
+            upstream_labels = next((t.labels for t in order if t.name == upstream), {})
+            chained[upstream] = chained_values(
+                n, upstream_labels, fitted.predicted if fitted is not None else None
+            )
+        if not can_train(target.labels):
+            results[target.name] = None
+            continue
+        results[target.name] = fit_target(data, kinds, target, chained, settings)
+    if progress is not None:
+        progress(1.0, "Trained")
+    return results
+
+
+def fit_target(
+    data: pd.DataFrame,
+    kinds: dict[str, str],
+    target: TargetInput,
+    chained: dict[str, np.ndarray],
+    settings: EBMSettings,
+) -> FittedTarget:
+    X, types = design_matrix(data, target.features, kinds, chained)
+    positions = np.fromiter(target.labels.keys(), dtype=np.int64)
+    y = np.asarray([target.labels[p] for p in positions], dtype=object)
+    start = time.perf_counter()
+    ebm = fit_ebm(X.iloc[positions], y, types, settings)
+    seconds = time.perf_counter() - start
+    proba, compiled = score_rows(ebm, X, target.classes)
+    return FittedTarget(
+        name=target.name,
+        classes=list(target.classes),
+        ebm=ebm,
+        design_columns=list(X.columns),
+        feature_types=types,
+        proba=proba,
+        n_labels=len(positions),
+        fit_seconds=seconds,
+        design=X,
+        compiled=compiled,
+    )
+
+
+def score_rows(
+    ebm: ExplainableBoostingClassifier, X: pd.DataFrame, classes: list[str]
+) -> tuple[np.ndarray, Any]:
+    """Class probabilities for every row, through the compiled tensor engine."""
+    from models.scoring import compile_ebm
+
+    compiled = compile_ebm(ebm)
+    proba = compiled.predict_proba(X)
+    return align_proba(proba, [str(c) for c in ebm.classes_], classes), compiled
