@@ -47,10 +47,9 @@ def open_session(
         if proj.exists():
             session = open_project(cls, proj)
         else:
-            schema_guess = None
             session = create_project(
                 cls, path, proj, targets=targets, id_column=id_column, features=features,
-                classes=classes, schema=schema_guess,
+                classes=classes,
             )
     if annotator:
         session.annotator = annotator
@@ -214,4 +213,33 @@ def open_demo(cls: type[LabelingSession]) -> LabelingSession:
     data = load_table(data_path)
     kinds = {k: str(v.value) for k, v in infer_column_kinds(data, exclude=[spec["id_column"]]).items()}
     schema = Schema(spec["id_column"], schema_targets, kinds)
+    return create_project(cls, data_path, proj, schema=schema)
+
+
+def needs_setup(path: str | Path) -> bool:
+    """True for a data file that has no project yet (the GUI then asks about the schema)."""
+    if str(path) == "demo":
+        return False
+    p = Path(path)
+    if p.suffix.lower() in (PROJECT_SUFFIX, BUNDLE_SUFFIX):
+        return False
+    return not default_project_path(p).exists()
+
+
+def guess_schema(path: str | Path) -> tuple[pd.DataFrame, Schema]:
+    """The data and the schema a first-open dialog proposes; every part can be edited."""
+    from app.core.dataset import ensure_id_column, find_target_columns, load_table
+
+    data = load_table(Path(path))
+    data, id_col = ensure_id_column(data, None)
+    return data, infer_schema(data, id_col, find_target_columns(data))
+
+
+def create_session(
+    cls: type[LabelingSession], data_path: str | Path, schema: Schema,
+    project_path: str | Path | None = None,
+) -> LabelingSession:
+    """Create the project for ``data_path`` with a schema the user confirmed."""
+    data_path = Path(data_path)
+    proj = Path(project_path) if project_path else default_project_path(data_path)
     return create_project(cls, data_path, proj, schema=schema)

@@ -135,6 +135,14 @@ class LabelingSession:
             features=features, classes=classes, annotator=annotator,
         )
 
+    @classmethod
+    def create(cls, data_path: str | Path, schema: Any,
+               project_path: str | Path | None = None) -> LabelingSession:
+        """First open of a data file with a schema the user confirmed in the GUI."""
+        from app.core.opening import create_session
+
+        return create_session(cls, data_path, schema, project_path)
+
     # -- basic facts -------------------------------------------------------------------------
     @property
     def schema(self) -> Any:
