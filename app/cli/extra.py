@@ -1,14 +1,30 @@
-"""Subcommands that arrive with later capabilities: bundle, score and bench."""
+"""Subcommands kept in their own modules: bundle, score and bench."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from typing import Any
+
+# command name -> module with ``add_parser(sub)`` and ``run(args) -> int``
+MODULES = {
+    "bundle": "app.cli.bundle_cmd",
+    "score": "app.cli.score_cmd",
+    "bench": "app.cli.bench_cmd",
+}
 
 
 def add_extra_commands(sub: Any) -> None:
-    return None
+    for module_name in MODULES.values():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.add_parser(sub)
 
 
 def run_extra(args: argparse.Namespace) -> int:
-    raise SystemExit(f"unknown command {args.command}")
+    module = importlib.import_module(MODULES[args.command])
+    return int(module.run(args))
