@@ -54,7 +54,8 @@ def select_batch(
     """Pick ``n`` indices with high scores that are also spread out.
 
     Candidates are the best ``pool_factor * n`` by score; each pick maximises
-    ``score * d / (d + d_median)`` where ``d`` is the distance to the nearest
+    ``weight * d / (d + d_median)``, where ``weight`` falls from 1 to 0.5 with the
+    score's rank and where ``d`` is the distance to the nearest
     sample picked so far. ``diversity=0`` is plain top-n.
     """
     n = min(n, len(scores))
@@ -65,7 +66,9 @@ def select_batch(
         return [int(i) for i in order[:n]]
     cand = order[: max(pool_factor * n, 50)]
     emb = embedding[cand]
-    s = scores[cand] - scores[cand].min() + 1e-9
+    # Rank-based weights (1 for the best candidate down to 0.5) keep the trade-off
+    # independent of how a strategy scales its scores.
+    s = 1.0 - 0.5 * np.arange(len(cand)) / max(len(cand), 1)
     chosen = [0]
     dmin = np.linalg.norm(emb - emb[0], axis=1)
     scale = float(np.median(dmin[dmin > 0])) if np.any(dmin > 0) else 1.0
