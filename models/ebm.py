@@ -168,7 +168,9 @@ def explain_rows(
     return out
 
 
-def _to_class_space(score: np.ndarray | float, model_classes: list[str], classes: list[str]) -> np.ndarray:
+def _to_class_space(
+    score: np.ndarray | float, model_classes: list[str], classes: list[str]
+) -> np.ndarray:
     """Binary EBMs score the log-odds of the second class; show ± for the two classes."""
     out = np.zeros(len(classes), dtype=np.float64)
     arr = np.atleast_1d(np.asarray(score, dtype=np.float64))
@@ -209,9 +211,7 @@ class ShapeCurve:
     missing_score: np.ndarray  # (n_classes,)
 
 
-def shape_curve(
-    ebm: ExplainableBoostingClassifier, feature: str, classes: list[str]
-) -> ShapeCurve:
+def shape_curve(ebm: ExplainableBoostingClassifier, feature: str, classes: list[str]) -> ShapeCurve:
     """The main-effect term of ``feature`` as a step function (or bars for categories)."""
     names = list(ebm.feature_names_in_)
     f = names.index(feature)

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from models.ebm import EBMSettings, align_proba, fit_ebm
+from models.jobs import Progress, ShouldStop, check_stop, report
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-class ReviewCancelled(Exception):
-    """The review ranking was asked to stop."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +32,8 @@ def out_of_fold_proba(
     classes: list[str],
     settings: EBMSettings,
     folds: int = 5,
-    progress: Callable[[float, str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
 ) -> np.ndarray:
     """Each labelled row scored by a model that never saw its label."""
     from sklearn.model_selection import StratifiedKFold
@@ -50,10 +46,8 @@ def out_of_fold_proba(
         warnings.simplefilter("ignore")
         splits = list(splitter.split(np.zeros(len(y)), y))
     for i, (train, test) in enumerate(splits):
-        if should_stop is not None and should_stop():
-            raise ReviewCancelled
-        if progress is not None:
-            progress(i / k, f"Cross-checking labels, fold {i + 1} of {k}")
+        check_stop(should_stop)
+        report(progress, i / k, f"Cross-checking labels, fold {i + 1} of {k}")
         y_train = y[train]
         if len(np.unique(y_train)) < 2:
             proba[test] = np.bincount(

@@ -30,8 +30,11 @@ def standardized(data: pd.DataFrame, columns: list[str], kinds: dict[str, str]) 
         elif kind == "categorical":
             col = data[name].astype(object).where(data[name].notna(), None)
             top = col.value_counts().index[:20]
-            onehot = np.stack([(col == c).to_numpy(dtype=np.float64) for c in top], axis=1) \
-                if len(top) else np.zeros((len(col), 0))
+            onehot = (
+                np.stack([(col == c).to_numpy(dtype=np.float64) for c in top], axis=1)
+                if len(top)
+                else np.zeros((len(col), 0))
+            )
             parts.append(onehot * np.sqrt(0.5))
     if not parts:
         return np.zeros((len(data), 1))

@@ -114,8 +114,9 @@ def _traverse(emb: np.ndarray, pool: np.ndarray, dmin: np.ndarray, n: int) -> li
         i = int(np.argmax(dmin))
         if dmin[i] < 0:
             break
-        picks.append(Suggestion(int(pool[i]), float(dmin[i] / top) if top > 0 else 0.0,
-                                REASON_UNEXPLORED))
+        picks.append(
+            Suggestion(int(pool[i]), float(dmin[i] / top) if top > 0 else 0.0, REASON_UNEXPLORED)
+        )
         dmin = np.minimum(dmin, np.linalg.norm(emb - emb[i], axis=1))
         dmin[i] = -1.0
     return picks

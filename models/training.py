@@ -8,7 +8,6 @@ it runs and drop the result if the labels moved on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,18 +15,13 @@ import numpy as np
 
 from models.design import chained_values, design_matrix
 from models.ebm import EBMSettings, align_proba, fit_ebm
+from models.jobs import Cancelled, Progress, ShouldStop, check_stop, report
+
+__all__ = ["Cancelled", "FittedTarget", "TargetInput", "can_train", "train_targets"]
 
 if TYPE_CHECKING:
     import pandas as pd
     from interpret.glassbox import ExplainableBoostingClassifier
-
-Progress = Callable[[float, str], None]
-ShouldStop = Callable[[], bool]
-
-
-class Cancelled(Exception):
-    """Raised inside a job when ``should_stop`` asked it to end early."""
-
 
 @dataclass
 class TargetInput:
@@ -89,10 +83,8 @@ def train_targets(
     results: dict[str, FittedTarget | None] = {}
     n = len(data)
     for i, target in enumerate(order):
-        if should_stop is not None and should_stop():
-            raise Cancelled
-        if progress is not None:
-            progress(i / max(len(order), 1), f"Training {target.name}")
+        check_stop(should_stop)
+        report(progress, i / max(len(order), 1), f"Training {target.name}")
         chained = {}
         for upstream in target.uses_targets:
             fitted = results.get(upstream) or (previous or {}).get(upstream)
@@ -104,8 +96,7 @@ def train_targets(
             results[target.name] = None
             continue
         results[target.name] = fit_target(data, kinds, target, chained, settings)
-    if progress is not None:
-        progress(1.0, "Trained")
+    report(progress, 1.0, "Trained")
     return results
 
 

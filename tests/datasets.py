@@ -9,7 +9,10 @@ import pandas as pd
 
 
 def breast_cancer_files(
-    folder: Path, n_seed_labels: int = 10, seed: int = 0, flip_fraction: float = 0.0,
+    folder: Path,
+    n_seed_labels: int = 10,
+    seed: int = 0,
+    flip_fraction: float = 0.0,
     all_labelled: bool = False,
 ) -> tuple[Path, Path, list[int]]:
     """(data.csv with a few labels, truth.csv, ids of flipped rows)."""
@@ -55,8 +58,10 @@ def digits_file(folder: Path, n: int = 300, labelled: int = 30, seed: int = 0) -
     )
     label = np.full(n, None, dtype=object)
     label[:labelled] = bunch.target[rows][:labelled].astype(str)
-    data = pd.concat([pd.DataFrame({"sample_id": np.arange(n)}), pixels,
-                      pd.DataFrame({"digit_label": label})], axis=1)
+    data = pd.concat(
+        [pd.DataFrame({"sample_id": np.arange(n)}), pixels, pd.DataFrame({"digit_label": label})],
+        axis=1,
+    )
     path = folder / "digits.csv"
     data.to_csv(path, index=False)
     return path
@@ -78,8 +83,16 @@ def mixed_file(folder: Path, n: int = 240, seed: int = 0) -> Path:
     b_label = np.full(n, None, dtype=object)
     a_label[:60] = a[:60]
     b_label[:60] = b[:60]
-    frame = pd.DataFrame({"key": [f"k{i}" for i in range(n)], "x1": x1_holes, "color": color_holes,
-                          "x2": x2, "a_label": a_label, "b_label": b_label})
+    frame = pd.DataFrame(
+        {
+            "key": [f"k{i}" for i in range(n)],
+            "x1": x1_holes,
+            "color": color_holes,
+            "x2": x2,
+            "a_label": a_label,
+            "b_label": b_label,
+        }
+    )
     path = folder / "mixed.csv"
     frame.to_csv(path, index=False)
     return path

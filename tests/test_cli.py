@@ -24,13 +24,33 @@ def _one_sentence(text: str) -> None:
     [
         (["export", "missing.lwproj", "--out", "x.csv"], "does not exist"),
         (["audit", "--data", "nope.csv", "--target", "label", "--out", "a.csv"], "does not exist"),
-        (["simulate", "--data", "nope.csv", "--truth", "t.csv", "--target", "label",
-          "--strategy", "margin", "--batch", "5", "--budget", "10", "--out", "s.json"],
-         "does not exist"),
+        (
+            [
+                "simulate",
+                "--data",
+                "nope.csv",
+                "--truth",
+                "t.csv",
+                "--target",
+                "label",
+                "--strategy",
+                "margin",
+                "--batch",
+                "5",
+                "--budget",
+                "10",
+                "--out",
+                "s.json",
+            ],
+            "does not exist",
+        ),
     ],
 )
 def test_missing_files_are_one_sentence_errors(
-    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    argv: list[str],
+    needle: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -44,8 +64,19 @@ def test_bad_strategy_target_and_features(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data, truth, _ = breast_cancer_files(tmp_path)
-    base = ["simulate", "--data", str(data), "--truth", str(truth), "--batch", "5",
-            "--budget", "5", "--out", str(tmp_path / "s.json")]
+    base = [
+        "simulate",
+        "--data",
+        str(data),
+        "--truth",
+        str(truth),
+        "--batch",
+        "5",
+        "--budget",
+        "5",
+        "--out",
+        str(tmp_path / "s.json"),
+    ]
     assert main([*base, "--target", "label", "--strategy", "telepathy"]) == 2
     assert "no strategy 'telepathy'" in capsys.readouterr().err
     assert main([*base, "--target", "nope", "--strategy", "margin"]) == 2
@@ -66,9 +97,27 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 def test_simulate_output_shape(tmp_path: Path) -> None:
     data, truth, _ = breast_cancer_files(tmp_path)
     out = tmp_path / "sim.json"
-    code = main(["simulate", "--data", str(data), "--truth", str(truth), "--target", "label",
-                 "--strategy", "margin", "--batch", "10", "--budget", "20", "--seed", "1",
-                 "--out", str(out)])
+    code = main(
+        [
+            "simulate",
+            "--data",
+            str(data),
+            "--truth",
+            str(truth),
+            "--target",
+            "label",
+            "--strategy",
+            "margin",
+            "--batch",
+            "10",
+            "--budget",
+            "20",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     doc = json.loads(out.read_text())
     assert doc["strategy"] == "margin"
@@ -89,10 +138,31 @@ def test_simulate_several_targets_with_chained_features(tmp_path: Path) -> None:
     truth["b_label"] = frame["b_label"].fillna("low")
     truth.to_csv(tmp_path / "truth.csv", index=False)
     out = tmp_path / "sim.json"
-    code = main(["simulate", "--data", str(path), "--truth", str(tmp_path / "truth.csv"),
-                 "--target", "a_label", "--target", "b_label", "--features", "a_label=x1,color",
-                 "--features", "b_label=x2,a_label", "--strategy", "committee", "--batch", "5",
-                 "--budget", "5", "--out", str(out)])
+    code = main(
+        [
+            "simulate",
+            "--data",
+            str(path),
+            "--truth",
+            str(tmp_path / "truth.csv"),
+            "--target",
+            "a_label",
+            "--target",
+            "b_label",
+            "--features",
+            "a_label=x1,color",
+            "--features",
+            "b_label=x2,a_label",
+            "--strategy",
+            "committee",
+            "--batch",
+            "5",
+            "--budget",
+            "5",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     doc = json.loads(out.read_text())
     assert set(doc["rounds"][-1]["targets"]) == {"a_label", "b_label"}

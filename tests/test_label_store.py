@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.label_store import LabelStore, LabelState
+from app.core.label_store import LabelState, LabelStore
 
 
 def test_latest_event_is_the_current_label(tmp_path: Path) -> None:

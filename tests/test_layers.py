@@ -40,6 +40,7 @@ def test_importing_the_core_loads_no_qt_and_no_torch() -> None:
         "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','pyqtgraph','torch')];"
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert out.stdout.strip() == ""

@@ -1,4 +1,4 @@
-"""The learning itself: the audit finds flipped labels (the acceptance check of the review queue)."""
+"""Learning quality: the audit finds flipped labels, as the review queue promises."""
 
 from __future__ import annotations
 

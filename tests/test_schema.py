@@ -24,7 +24,9 @@ def test_dependencies_come_first() -> None:
 
 
 def test_cycle_is_refused_with_its_path() -> None:
-    schema = Schema("id", [TargetSpec("a", uses_targets=["b"]), TargetSpec("b", uses_targets=["a"])])
+    schema = Schema(
+        "id", [TargetSpec("a", uses_targets=["b"]), TargetSpec("b", uses_targets=["a"])]
+    )
     with pytest.raises(UserError, match=r"cycle \(a → b → a\)"):
         schema.validate(["id", "a", "b"])
 
@@ -36,6 +38,7 @@ def test_unknown_feature_is_refused() -> None:
 
 
 def test_round_trip_json() -> None:
-    schema = Schema("id", [TargetSpec("a", ["0", "1"], ["x"], ["b"]), TargetSpec("b", ["n"])],
-                    {"x": "numeric"})
+    schema = Schema(
+        "id", [TargetSpec("a", ["0", "1"], ["x"], ["b"]), TargetSpec("b", ["n"])], {"x": "numeric"}
+    )
     assert Schema.from_json(schema.to_json()) == schema

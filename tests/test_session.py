@@ -24,7 +24,8 @@ def _tiny(session: LabelingSession) -> LabelingSession:
 def mixed(tmp_path: Path) -> LabelingSession:
     path = mixed_file(tmp_path)
     session = LabelingSession.open(
-        path, ["a_label", "b_label"],
+        path,
+        ["a_label", "b_label"],
         features={"a_label": ["x1", "color"], "b_label": ["x2", "a_label"]},
     )
     yield _tiny(session)
@@ -64,7 +65,8 @@ def test_cycle_between_targets_is_refused(tmp_path: Path) -> None:
     path = mixed_file(tmp_path)
     with pytest.raises(UserError, match="cycle"):
         LabelingSession.open(
-            path, ["a_label", "b_label"],
+            path,
+            ["a_label", "b_label"],
             features={"a_label": ["x1", "b_label"], "b_label": ["x2", "a_label"]},
         )
     assert not (tmp_path / "mixed.lwproj").exists()
@@ -193,8 +195,9 @@ def test_diverse_batch_avoids_near_duplicates() -> None:
 def test_contributions_cover_every_class_term_and_intercept(tmp_path: Path) -> None:
     path = digits_file(tmp_path, n=200, labelled=60)
     session = LabelingSession.open(path)
-    session.project.model = EBMSettings(outer_bags=2, interactions=2, max_rounds=40,
-                                        early_stopping_rounds=10, learning_rate=0.1)
+    session.project.model = EBMSettings(
+        outer_bags=2, interactions=2, max_rounds=40, early_stopping_rounds=10, learning_rate=0.1
+    )
     session.retrain()
     model = session.model("digit_label")
     assert model is not None
@@ -242,7 +245,15 @@ def test_export_has_provenance_columns(mixed: LabelingSession, tmp_path: Path) -
     original = ["key", "x1", "color", "x2", "a_label", "b_label"]
     assert list(frame.columns[: len(original)]) == original
     for target in ("a_label", "b_label"):
-        for suffix in ("label", "unsure", "source", "annotator", "time", "prediction", "confidence"):
+        for suffix in (
+            "label",
+            "unsure",
+            "source",
+            "annotator",
+            "time",
+            "prediction",
+            "confidence",
+        ):
             assert f"{target}__{suffix}" in frame.columns
     row = frame.set_index("key").loc["k201"]
     assert row["a_label__label"] == "pos"

@@ -33,7 +33,8 @@ def gui_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="labelwright",
         description="Label tabular data with an explainable model. Subcommands: "
-        + ", ".join(SUBCOMMANDS) + " (labelwright COMMAND --help).",
+        + ", ".join(SUBCOMMANDS)
+        + " (labelwright COMMAND --help).",
     )
     p.add_argument("path", nargs="?", default=None, help="data file, project, bundle or 'demo'")
     p.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen and exit")
@@ -127,15 +128,23 @@ def _simulate(args: argparse.Namespace) -> int:
     from app.core.simulate import simulate
 
     result = simulate(
-        _existing(args.data, "data"), _existing(args.truth, "truth"), args.target,
-        args.strategy, args.batch, args.budget, args.seed, _features(args.features),
+        _existing(args.data, "data"),
+        _existing(args.truth, "truth"),
+        args.target,
+        args.strategy,
+        args.batch,
+        args.budget,
+        args.seed,
+        _features(args.features),
         progress=lambda msg: print(msg, file=sys.stderr),
     )
     _write_json(args.out, result)
     last = result["rounds"][-1]
     for target, m in last["targets"].items():
-        print(f"{args.strategy}: {last['labels']} labels, {target}: macro-F1 {m['model_f1']:.3f}, "
-              f"accuracy {m['accuracy']:.3f}")
+        print(
+            f"{args.strategy}: {last['labels']} labels, {target}: macro-F1 {m['model_f1']:.3f}, "
+            f"accuracy {m['accuracy']:.3f}"
+        )
     return 0
 
 

@@ -12,15 +12,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def audit(data_path: Path, target: str, features: dict[str, list[str]] | None = None,
-          seed: int = 0) -> pd.DataFrame:
+def audit(
+    data_path: Path, target: str, features: dict[str, list[str]] | None = None, seed: int = 0
+) -> pd.DataFrame:
     import pandas as pd
 
     from app.core.session import LabelingSession
 
     with tempfile.TemporaryDirectory(prefix="labelwright-audit-") as tmp:
-        session = LabelingSession.open(data_path, [target], project_path=Path(tmp) / "audit.lwproj",
-                                       features=features)
+        session = LabelingSession.open(
+            data_path, [target], project_path=Path(tmp) / "audit.lwproj", features=features
+        )
         try:
             session.project.model = EBMSettings(random_state=seed)
             entries = session.review_queue(target, n=session.n_rows)

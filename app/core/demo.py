@@ -22,7 +22,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
 
-def clinic_frames(rows: int = 2000, seed: int = 7, labelled_per_target: int = 36) -> tuple[Any, Any]:
+def clinic_frames(
+    rows: int = 2000, seed: int = 7, labelled_per_target: int = 36
+) -> tuple[Any, Any]:
     """(data with a few labels, full truth): four diagnoses with overlapping causes.
 
     Diabetes and hypertension raise the risk of chronic kidney disease, which is
@@ -36,7 +38,9 @@ def clinic_frames(rows: int = 2000, seed: int = 7, labelled_per_target: int = 36
     age = rng.uniform(25, 88, n).round()
     sex = rng.choice(np.array(["F", "M"], dtype=object), n)
     bmi = rng.normal(28, 5, n).clip(16, 55).round(1)
-    smoker = rng.choice(np.array(["never", "former", "current"], dtype=object), n, p=[0.55, 0.28, 0.17])
+    smoker = rng.choice(
+        np.array(["never", "former", "current"], dtype=object), n, p=[0.55, 0.28, 0.17]
+    )
     fh_dm = rng.choice(np.array(["no", "yes"], dtype=object), n, p=[0.7, 0.3])
     fh_cvd = rng.choice(np.array(["no", "yes"], dtype=object), n, p=[0.65, 0.35])
     sodium = rng.normal(3.4, 0.9, n).clip(1, 7).round(2)
@@ -55,8 +59,10 @@ def clinic_frames(rows: int = 2000, seed: int = 7, labelled_per_target: int = 36
     sbp = (118 + 0.25 * (age - 50) + 24 * htn + rng.normal(0, 10, n)).round()
     dbp = (76 + 11 * htn + rng.normal(0, 7, n)).round()
     egfr = (102 - 0.55 * (age - 30) - 34 * ckd + rng.normal(0, 11, n)).clip(5, 140).round()
-    creatinine = (75 * (100 / np.clip(egfr, 5, None)) ** 0.9 * (1.15 * (sex == "M") + 0.9 * (sex == "F"))
-                  + rng.normal(0, 6, n)).round()
+    creatinine = (
+        75 * (100 / np.clip(egfr, 5, None)) ** 0.9 * (1.15 * (sex == "M") + 0.9 * (sex == "F"))
+        + rng.normal(0, 6, n)
+    ).round()
     albuminuria = np.where(rng.random(n) < 0.15 + 0.55 * ckd, "yes", "no").astype(object)
     ldl = (108 + 48 * dlp + rng.normal(0, 22, n)).round()
     hdl = (56 - 12 * dlp - 4 * (sex == "M") + rng.normal(0, 9, n)).clip(15, 110).round()
@@ -69,11 +75,24 @@ def clinic_frames(rows: int = 2000, seed: int = 7, labelled_per_target: int = 36
     data = pd.DataFrame(
         {
             "patient_id": [f"P{i:05d}" for i in range(1, n + 1)],
-            "age": age, "sex": sex, "bmi": bmi, "smoker": smoker,
-            "family_history_dm": fh_dm, "family_history_cvd": fh_cvd, "sodium_intake": sodium,
-            "glucose": glucose, "hba1c": hba1c, "systolic_bp": sbp, "diastolic_bp": dbp,
-            "egfr": egfr, "creatinine": creatinine, "albuminuria": albuminuria,
-            "ldl": ldl, "hdl": hdl, "triglycerides": trig, "statin": statin,
+            "age": age,
+            "sex": sex,
+            "bmi": bmi,
+            "smoker": smoker,
+            "family_history_dm": fh_dm,
+            "family_history_cvd": fh_cvd,
+            "sodium_intake": sodium,
+            "glucose": glucose,
+            "hba1c": hba1c,
+            "systolic_bp": sbp,
+            "diastolic_bp": dbp,
+            "egfr": egfr,
+            "creatinine": creatinine,
+            "albuminuria": albuminuria,
+            "ldl": ldl,
+            "hdl": hdl,
+            "triglycerides": trig,
+            "statin": statin,
         }
     )
     measured = [c for c in data.columns if c not in ("patient_id", "age", "sex")]
@@ -81,8 +100,13 @@ def clinic_frames(rows: int = 2000, seed: int = 7, labelled_per_target: int = 36
         hole = rng.random(n) < 0.10
         data[col] = data[col].mask(hole)
     truth = pd.DataFrame(
-        {"patient_id": data["patient_id"], "DM_label": yn(dm), "HTN_label": yn(htn),
-         "CKD_label": yn(ckd), "DLP_label": yn(dlp)}
+        {
+            "patient_id": data["patient_id"],
+            "DM_label": yn(dm),
+            "HTN_label": yn(htn),
+            "CKD_label": yn(ckd),
+            "DLP_label": yn(dlp),
+        }
     )
     for target in ("DM_label", "HTN_label", "CKD_label", "DLP_label"):
         column = np.empty(n, dtype=object)

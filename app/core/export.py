@@ -52,8 +52,13 @@ def export_frame(session: LabelingSession) -> pd.DataFrame:
             prediction = np.full(n, None, dtype=object)
             confidence = np.full(n, np.nan)
         columns = {
-            "label": label, "unsure": unsure, "source": source, "annotator": annotator,
-            "time": when, "prediction": prediction, "confidence": confidence,
+            "label": label,
+            "unsure": unsure,
+            "source": source,
+            "annotator": annotator,
+            "time": when,
+            "prediction": prediction,
+            "confidence": confidence,
         }
         for suffix in PROVENANCE:
             frame[f"{target}__{suffix}"] = pd.Series(columns[suffix], index=frame.index)

@@ -172,13 +172,34 @@ class LabelStore:
                 cur.execute(
                     "INSERT INTO events (row_id, target, label, unsure, annotator, source,"
                     " model_version, confidence, time, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (row_id, target, label, int(unsure), annotator, source, model_version, conf,
-                     now, note),
+                    (
+                        row_id,
+                        target,
+                        label,
+                        int(unsure),
+                        annotator,
+                        source,
+                        model_version,
+                        conf,
+                        now,
+                        note,
+                    ),
                 )
                 assert cur.lastrowid is not None
                 events.append(
-                    LabelEvent(cur.lastrowid, row_id, target, label, bool(unsure), annotator,
-                               source, model_version, conf, now, note)
+                    LabelEvent(
+                        cur.lastrowid,
+                        row_id,
+                        target,
+                        label,
+                        bool(unsure),
+                        annotator,
+                        source,
+                        model_version,
+                        conf,
+                        now,
+                        note,
+                    )
                 )
             cur.execute("COMMIT")
         except BaseException:
@@ -206,8 +227,17 @@ class LabelStore:
             args = (target,)
         for row in self._conn.execute(sql + " ORDER BY id", args):
             yield LabelEvent(
-                int(row[0]), row[1], row[2], row[3], bool(row[4]), row[5], row[6],
-                row[7], row[8], float(row[9]), row[10],
+                int(row[0]),
+                row[1],
+                row[2],
+                row[3],
+                bool(row[4]),
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                float(row[9]),
+                row[10],
             )
 
     def state(self, row_id: str, target: str) -> LabelState:

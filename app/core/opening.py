@@ -48,7 +48,12 @@ def open_session(
             session = open_project(cls, proj)
         else:
             session = create_project(
-                cls, path, proj, targets=targets, id_column=id_column, features=features,
+                cls,
+                path,
+                proj,
+                targets=targets,
+                id_column=id_column,
+                features=features,
                 classes=classes,
             )
     if annotator:
@@ -69,7 +74,9 @@ def read_data(project: Project) -> tuple[pd.DataFrame, list[str]]:
             "put it back or reopen the project from a bundle."
         )
     data = load_table(project.data_path, sheet=project.data_sheet)
-    data, _ = ensure_id_column(data, project.schema.id_column if project.schema.id_column in data.columns else None)
+    data, _ = ensure_id_column(
+        data, project.schema.id_column if project.schema.id_column in data.columns else None
+    )
     notes = list(data.attrs.get("load_notes", []))
     return data, notes
 
@@ -81,8 +88,13 @@ def open_project(cls: type[LabelingSession], path: Path) -> LabelingSession:
     return _attach(cls, project, data, notes)
 
 
-def _attach(cls: type[LabelingSession], project: Project, data: pd.DataFrame,
-            notes: list[str], initial: list[tuple[str, str, str | None, bool]] | None = None) -> LabelingSession:
+def _attach(
+    cls: type[LabelingSession],
+    project: Project,
+    data: pd.DataFrame,
+    notes: list[str],
+    initial: list[tuple[str, str, str | None, bool]] | None = None,
+) -> LabelingSession:
     locking.acquire(project.path)
     try:
         store = LabelStore(project.labels_path)
@@ -112,18 +124,22 @@ def infer_schema(
 
     kinds = {k: str(v.value) for k, v in infer_column_kinds(data, exclude=[id_column]).items()}
     usable = [
-        c for c in data.columns
-        if c != id_column and c not in targets
+        c
+        for c in data.columns
+        if c != id_column
+        and c not in targets
         and kinds.get(c) in (ColumnKind.NUMERIC.value, ColumnKind.CATEGORICAL.value)
     ]
     specs = []
     for name in targets:
-        present = sort_classes(sorted({canonical(v) for v in data[name].tolist()} - {None}))  # type: ignore[type-var]
+        present = {c for v in data[name].tolist() if (c := canonical(v)) is not None}
         declared = [canonical(c) or "" for c in (classes or {}).get(name, [])]
         chosen = (features or {}).get(name)
         feats = [f for f in chosen if f not in targets] if chosen is not None else list(usable)
         uses = [f for f in chosen if f in targets] if chosen is not None else []
-        specs.append(TargetSpec(name, sort_classes(sorted(set(present) | set(declared))), feats, uses))
+        specs.append(
+            TargetSpec(name, sort_classes(sorted(set(present) | set(declared))), feats, uses)
+        )
     image = next((c for c, k in kinds.items() if k == ColumnKind.IMAGE.value), None)
     return Schema(id_column=id_column, targets=specs, column_kinds=kinds, image_column=image)
 
@@ -163,8 +179,10 @@ def create_project(
     schema.validate(list(data.columns))
     for spec in schema.targets:
         if len(spec.classes) == 1:
-            notes.append(f"Target '{spec.name}' has only the class '{spec.classes[0]}' so far; "
-                         "the model starts once a second class is labelled.")
+            notes.append(
+                f"Target '{spec.name}' has only the class '{spec.classes[0]}' so far; "
+                "the model starts once a second class is labelled."
+            )
     project = Project(
         path=project_path,
         data_path=data_path,
@@ -185,13 +203,13 @@ def create_project(
         ) from exc
     if project.labels_path.exists():
         project.labels_path.unlink()  # a leftover from a project file that was deleted
-    initial = []
+    initial: list[tuple[str, str, str | None, bool]] = []
+    ids = [canonical(rid) or "" for rid in data[id_col].tolist()]
     for spec in schema.targets:
-        ids = data[id_col].tolist()
         for rid, value in zip(ids, data[spec.name].tolist(), strict=True):
-            key = canonical(value)
-            if key is not None:
-                initial.append((canonical(rid) or "", spec.name, key, False))
+            label = canonical(value)
+            if label is not None:
+                initial.append((rid, spec.name, label, False))
     return _attach(cls, project, data, notes, initial)
 
 
@@ -205,13 +223,17 @@ def open_demo(cls: type[LabelingSession]) -> LabelingSession:
         return open_project(cls, proj)
     spec = demo_definition()
     schema_targets = [
-        TargetSpec(t["name"], list(t["classes"]), list(t["features"]), list(t.get("uses_targets", [])))
+        TargetSpec(
+            t["name"], list(t["classes"]), list(t["features"]), list(t.get("uses_targets", []))
+        )
         for t in spec["targets"]
     ]
     from app.core.dataset import infer_column_kinds, load_table
 
     data = load_table(data_path)
-    kinds = {k: str(v.value) for k, v in infer_column_kinds(data, exclude=[spec["id_column"]]).items()}
+    kinds = {
+        k: str(v.value) for k, v in infer_column_kinds(data, exclude=[spec["id_column"]]).items()
+    }
     schema = Schema(spec["id_column"], schema_targets, kinds)
     return create_project(cls, data_path, proj, schema=schema)
 
@@ -236,7 +258,9 @@ def guess_schema(path: str | Path) -> tuple[pd.DataFrame, Schema]:
 
 
 def create_session(
-    cls: type[LabelingSession], data_path: str | Path, schema: Schema,
+    cls: type[LabelingSession],
+    data_path: str | Path,
+    schema: Schema,
     project_path: str | Path | None = None,
 ) -> LabelingSession:
     """Create the project for ``data_path`` with a schema the user confirmed."""

@@ -26,8 +26,12 @@ class StrategySettings:
     diversity: float = 1.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "batch": self.batch, "seed": self.seed,
-                "diversity": self.diversity}
+        return {
+            "name": self.name,
+            "batch": self.batch,
+            "seed": self.seed,
+            "diversity": self.diversity,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StrategySettings:
@@ -88,7 +92,9 @@ class Project:
     @classmethod
     def from_json(cls, path: Path, doc: dict[str, Any]) -> Project:
         if doc.get("format") != FORMAT:
-            raise UserError(f"{path.name} is not a Labelwright project file; open a data file instead.")
+            raise UserError(
+                f"{path.name} is not a Labelwright project file; open a data file instead."
+            )
         version = doc.get("version")
         if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
             raise UserError(
@@ -129,5 +135,7 @@ class Project:
                 f"The project file {path.name} is not valid JSON; recreate it from the data file."
             ) from exc
         if not isinstance(doc, dict):
-            raise UserError(f"{path.name} is not a Labelwright project file; open a data file instead.")
+            raise UserError(
+                f"{path.name} is not a Labelwright project file; open a data file instead."
+            )
         return cls.from_json(path, doc)

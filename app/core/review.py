@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from models.design import chained_values, design_matrix
+from models.jobs import Progress, ShouldStop
 from models.label_quality import ReviewItem, out_of_fold_proba, rank_label_issues
 
 if TYPE_CHECKING:
@@ -36,23 +36,33 @@ class ReviewJob:
         for upstream in spec.uses_targets:
             fitted = session.model(upstream)
             chained[upstream] = chained_values(
-                session.n_rows, session._label_positions(upstream),
+                session.n_rows,
+                session._label_positions(upstream),
                 None if fitted is None else fitted.predicted,
             )
         self.positions = np.fromiter(labels.keys(), dtype=np.int64)
         self.y = np.asarray([labels[p] for p in self.positions], dtype=object)
-        X, self.types = design_matrix(session.data, spec.features, session.schema.column_kinds, chained)
+        X, self.types = design_matrix(
+            session.data, spec.features, session.schema.column_kinds, chained
+        )
         self.X = X.iloc[self.positions]
 
     def run(
         self,
-        progress: Callable[[float, str], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        progress: Progress | None = None,
+        should_stop: ShouldStop | None = None,
     ) -> ReviewResult:
         if len(set(self.y)) < 2 or len(self.y) < 4:
             return ReviewResult(self.target, self.labels_version, [])
-        oof = out_of_fold_proba(self.X, self.y, self.types, self.classes, self.settings,
-                                progress=progress, should_stop=should_stop)
+        oof = out_of_fold_proba(
+            self.X,
+            self.y,
+            self.types,
+            self.classes,
+            self.settings,
+            progress=progress,
+            should_stop=should_stop,
+        )
         items = rank_label_issues(self.positions, self.y, oof, self.classes)
         return ReviewResult(self.target, self.labels_version, items)
 

@@ -8,7 +8,7 @@ is the only place that turns a key press into a durable label event.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from app.core.label_store import LabelEvent, LabelState, LabelStore
 from app.core.project import Project
 from app.core.schema import canonical, sort_classes, typed
 from models.ebm import Contributions, ShapeCurve, explain_rows, global_importances, shape_curve
+from models.jobs import Progress, ShouldStop
 from models.strategies import STRATEGIES, rank_pool
 from models.training import FittedTarget, TargetInput, train_targets
 
@@ -29,9 +30,6 @@ if TYPE_CHECKING:
     from app.core.review import ReviewResult
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[float, str], None]
-ShouldStop = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -83,10 +81,17 @@ class TrainingJob:
         self._previous = dict(session._models)
         self._order = [session._target_input(t) for t in session.schema.training_order()]
 
-    def run(self, progress: Progress | None = None, should_stop: ShouldStop | None = None) -> TrainingResult:
+    def run(
+        self, progress: Progress | None = None, should_stop: ShouldStop | None = None
+    ) -> TrainingResult:
         fitted = train_targets(
-            self._data, self._kinds, self._order, self._settings, self._previous,
-            progress=progress, should_stop=should_stop,
+            self._data,
+            self._kinds,
+            self._order,
+            self._settings,
+            self._previous,
+            progress=progress,
+            should_stop=should_stop,
         )
         return TrainingResult(self.labels_version, fitted)
 
@@ -94,8 +99,9 @@ class TrainingJob:
 class LabelingSession:
     """A project opened for labelling."""
 
-    def __init__(self, project: Project, data: pd.DataFrame, store: LabelStore,
-                 notes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, project: Project, data: pd.DataFrame, store: LabelStore, notes: Iterable[str] = ()
+    ) -> None:
         self.project = project
         self.data = data
         self.store = store
@@ -131,13 +137,20 @@ class LabelingSession:
         from app.core.opening import open_session
 
         return open_session(
-            cls, path, targets, project_path=project_path, id_column=id_column,
-            features=features, classes=classes, annotator=annotator,
+            cls,
+            path,
+            targets,
+            project_path=project_path,
+            id_column=id_column,
+            features=features,
+            classes=classes,
+            annotator=annotator,
         )
 
     @classmethod
-    def create(cls, data_path: str | Path, schema: Any,
-               project_path: str | Path | None = None) -> LabelingSession:
+    def create(
+        cls, data_path: str | Path, schema: Any, project_path: str | Path | None = None
+    ) -> LabelingSession:
         """First open of a data file with a schema the user confirmed in the GUI."""
         from app.core.opening import create_session
 
@@ -183,27 +196,48 @@ class LabelingSession:
         spec = self.schema.target(target)
         key = canonical(value)
         if key is None:
-            raise UserError(f"A label for '{target}' cannot be empty; use remove_label to clear one.")
+            raise UserError(
+                f"A label for '{target}' cannot be empty; use remove_label to clear one."
+            )
         if key not in spec.classes:
             spec.classes = sort_classes([*spec.classes, key])
             self.project.save()
         return key
 
-    def _write(self, row_key: str, target: str, state: LabelState, source: str,
-               annotator: str | None, note: str = "") -> LabelEvent:
+    def _write(
+        self,
+        row_key: str,
+        target: str,
+        state: LabelState,
+        source: str,
+        annotator: str | None,
+        note: str = "",
+    ) -> LabelEvent:
         model = self._models.get(target)
         confidence = None
         if model is not None:
             confidence = float(model.proba[self._position[row_key]].max())
         return self.store.append(
-            row_key, target, state.label, unsure=state.unsure,
+            row_key,
+            target,
+            state.label,
+            unsure=state.unsure,
             annotator=annotator if annotator is not None else self.annotator,
-            source=source, model_version=self._model_versions.get(target), confidence=confidence,
+            source=source,
+            model_version=self._model_versions.get(target),
+            confidence=confidence,
             note=note,
         )
 
-    def _change(self, row_id: Any, target: str, after: LabelState, source: str,
-                annotator: str | None, note: str = "") -> LabelEvent:
+    def _change(
+        self,
+        row_id: Any,
+        target: str,
+        after: LabelState,
+        source: str,
+        annotator: str | None,
+        note: str = "",
+    ) -> LabelEvent:
         self.schema.target(target)
         key = canonical(row_id) or ""
         self.position(row_id)
@@ -213,18 +247,29 @@ class LabelingSession:
         self._redo.clear()
         return event
 
-    def label(self, row_id: Any, target: str, value: Any, annotator: str | None = None,
-              *, source: str = "human", note: str = "") -> LabelEvent:
+    def label(
+        self,
+        row_id: Any,
+        target: str,
+        value: Any,
+        annotator: str | None = None,
+        *,
+        source: str = "human",
+        note: str = "",
+    ) -> LabelEvent:
         """Record a label; it returns only after the event is committed to disk."""
         key = self._class_key(target, value)
         return self._change(row_id, target, LabelState(key, False), source, annotator, note)
 
-    def mark_unsure(self, row_id: Any, target: str, note: str = "",
-                    annotator: str | None = None) -> LabelEvent:
+    def mark_unsure(
+        self, row_id: Any, target: str, note: str = "", annotator: str | None = None
+    ) -> LabelEvent:
         """The expert is not sure: keep any label, flag it, and skip it in suggestions."""
         key = canonical(row_id) or ""
         current = self.store.state(key, target)
-        return self._change(row_id, target, LabelState(current.label, True), "human", annotator, note)
+        return self._change(
+            row_id, target, LabelState(current.label, True), "human", annotator, note
+        )
 
     def remove_label(self, row_id: Any, target: str, annotator: str | None = None) -> LabelEvent:
         return self._change(row_id, target, LabelState(), "human", annotator)
@@ -264,7 +309,9 @@ class LabelingSession:
         }
 
     def unsure(self, target: str) -> set[Any]:
-        return {self._ids[self._position[k]] for k in self.store.unsure(target) if k in self._position}
+        return {
+            self._ids[self._position[k]] for k in self.store.unsure(target) if k in self._position
+        }
 
     def label_state(self, row_id: Any, target: str) -> LabelState:
         return self.store.state(canonical(row_id) or "", target)
@@ -273,13 +320,22 @@ class LabelingSession:
         return self.store.latest(canonical(row_id) or "", target)
 
     def _label_positions(self, target: str) -> dict[int, str]:
-        return {self._position[k]: v for k, v in self.store.labels(target).items() if k in self._position}
+        return {
+            self._position[k]: v
+            for k, v in self.store.labels(target).items()
+            if k in self._position
+        }
 
     # -- models --------------------------------------------------------------------------------
     def _target_input(self, target: str) -> TargetInput:
         spec = self.schema.target(target)
-        return TargetInput(spec.name, list(spec.classes), list(spec.features),
-                           list(spec.uses_targets), self._label_positions(target))
+        return TargetInput(
+            spec.name,
+            list(spec.classes),
+            list(spec.features),
+            list(spec.uses_targets),
+            self._label_positions(target),
+        )
 
     def training_job(self) -> TrainingJob:
         return TrainingJob(self)
@@ -306,7 +362,9 @@ class LabelingSession:
             self._trained_at[name] = result.labels_version
         return current
 
-    def retrain(self, progress: Progress | None = None, should_stop: ShouldStop | None = None) -> dict[str, FittedTarget | None]:
+    def retrain(
+        self, progress: Progress | None = None, should_stop: ShouldStop | None = None
+    ) -> dict[str, FittedTarget | None]:
         """Fit every target now (dependencies first) and score all rows."""
         result = self.training_job().run(progress, should_stop)
         self.apply_training(result)
@@ -361,7 +419,9 @@ class LabelingSession:
             from models.projection import standardized
 
             spec = self.schema.target(target)
-            self._embeddings[target] = standardized(self.data, spec.features, self.schema.column_kinds)
+            self._embeddings[target] = standardized(
+                self.data, spec.features, self.schema.column_kinds
+            )
         return self._embeddings[target]
 
     def pool(self, target: str) -> np.ndarray:
@@ -373,11 +433,15 @@ class LabelingSession:
                 taken[pos] = True
         return np.flatnonzero(~taken)
 
-    def suggestions(self, target: str, n: int = 10, strategy: str | None = None) -> list[SuggestionEntry]:
+    def suggestions(
+        self, target: str, n: int = 10, strategy: str | None = None
+    ) -> list[SuggestionEntry]:
         """The next ``n`` samples to label, best first, each with a reason tag."""
         strategy = strategy or self.project.strategy.name
         if strategy not in STRATEGIES:
-            raise UserError(f"There is no strategy '{strategy}'; choose one of {', '.join(STRATEGIES)}.")
+            raise UserError(
+                f"There is no strategy '{strategy}'; choose one of {', '.join(STRATEGIES)}."
+            )
         spec = self.schema.target(target)
         model = self._models.get(target)
         labelled = self._label_positions(target)
@@ -388,7 +452,9 @@ class LabelingSession:
         if model is not None and strategy == "committee":
             disagreement = model.committee()
         picks = rank_pool(
-            strategy, self.pool(target), n,
+            strategy,
+            self.pool(target),
+            n,
             proba=None if model is None else model.proba,
             disagreement=disagreement,
             embedding=self.embedding(target),
@@ -401,11 +467,20 @@ class LabelingSession:
         for p in picks:
             predicted = None if model is None else typed(str(model.predicted[p.position]))
             conf = None if model is None else float(model.proba[p.position].max())
-            out.append(SuggestionEntry(self._ids[p.position], p.position, p.score, p.reason, predicted, conf))
+            out.append(
+                SuggestionEntry(
+                    self._ids[p.position], p.position, p.score, p.reason, predicted, conf
+                )
+            )
         return out
 
-    def review_queue(self, target: str, n: int = 20, progress: Progress | None = None,
-                     should_stop: ShouldStop | None = None) -> list[ReviewEntry]:
+    def review_queue(
+        self,
+        target: str,
+        n: int = 20,
+        progress: Progress | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> list[ReviewEntry]:
         """Labelled samples an out-of-fold model disagrees with, most suspicious first."""
         from app.core.review import review_job
 
@@ -426,8 +501,16 @@ class LabelingSession:
             state = self.store.state(self._keys[item.position], result.target)
             if state.label != item.given:
                 continue  # relabelled since the ranking was made
-            out.append(ReviewEntry(self._ids[item.position], item.position, typed(item.given),
-                                   typed(item.suggested), item.score, item.flagged))
+            out.append(
+                ReviewEntry(
+                    self._ids[item.position],
+                    item.position,
+                    typed(item.given),
+                    typed(item.suggested),
+                    item.score,
+                    item.flagged,
+                )
+            )
             if len(out) >= n:
                 break
         return out

@@ -54,8 +54,12 @@ def simulate(
     with tempfile.TemporaryDirectory(prefix="labelwright-sim-") as tmp:
         probe_classes = _truth_classes(truth_path, targets)
         session = LabelingSession.open(
-            data_path, targets, project_path=Path(tmp) / "simulation.lwproj",
-            features=features, classes=probe_classes, annotator="oracle",
+            data_path,
+            targets,
+            project_path=Path(tmp) / "simulation.lwproj",
+            features=features,
+            classes=probe_classes,
+            annotator="oracle",
         )
         try:
             session.project.strategy.seed = seed
@@ -66,8 +70,8 @@ def simulate(
                 missing = sum(1 for k in keys if k not in truth[target])
                 if missing:
                     raise UserError(
-                        f"The truth file lacks '{targets[0]}' labels for {missing} rows of the data; "
-                        "give a truth label for every row."
+                        f"The truth file lacks '{target}' labels for {missing} rows of the "
+                        "data; give a truth label for every row."
                     )
             rounds = []
             added = 0
@@ -81,8 +85,12 @@ def simulate(
                 step = min(batch, budget - added)
                 for target in targets:
                     for s in session.suggestions(target, step, strategy):
-                        session.label(s.row_id, target, truth[target][canonical(s.row_id) or ""],
-                                      source="auto")
+                        session.label(
+                            s.row_id,
+                            target,
+                            truth[target][canonical(s.row_id) or ""],
+                            source="auto",
+                        )
                 added += step
         finally:
             session.close()
@@ -104,8 +112,9 @@ def _truth_classes(truth_path: Path, targets: list[str]) -> dict[str, list[str]]
     return out
 
 
-def _measure(session: Any, targets: list[str], truth: dict[str, dict[str, str]],
-             keys: list[str]) -> dict[str, Any]:
+def _measure(
+    session: Any, targets: list[str], truth: dict[str, dict[str, str]], keys: list[str]
+) -> dict[str, Any]:
     from sklearn.metrics import accuracy_score, f1_score
 
     result: dict[str, Any] = {"labels": len(session.labels(targets[0])), "targets": {}}
