@@ -24,6 +24,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        _set_mode(tmp, target)
         _fsync_file(tmp)
         tmp.replace(target)
         _fsync_dir(target.parent)
@@ -46,6 +47,28 @@ def atomic_write_with(target: str | os.PathLike[str], writer: Callable[[IO[bytes
     """Let ``writer`` stream into an open binary file that becomes ``target`` atomically."""
     with atomic_path(target) as tmp, tmp.open("wb") as fh:
         writer(fh)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()  # read once at import, before any worker thread creates files
+
+
+def _set_mode(tmp: Path, target: Path) -> None:
+    """Give the new file the old file's mode, else the usual umask mode, not mkstemp's 0600.
+
+    A bundle or export written 0600 could not be read by a colleague on a shared drive.
+    """
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_UMASK
+    with contextlib.suppress(OSError):
+        tmp.chmod(mode)
 
 
 def _fsync_file(path: Path) -> None:

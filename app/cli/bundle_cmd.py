@@ -1,0 +1,58 @@
+"""``labelwright bundle export|import``: share a whole session as one file."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    b = sub.add_parser("bundle", help="export or import a whole session as one .lwbundle file")
+    b.add_argument("--debug", action="store_true", help="show tracebacks")
+    bsub = b.add_subparsers(dest="bundle_command", required=True)
+
+    e = bsub.add_parser("export", help="write a project as a .lwbundle file")
+    e.add_argument("project", help="project file, data file with a project, or 'demo'")
+    e.add_argument("--out", required=True, metavar="F.lwbundle")
+    e.add_argument("--include-data", action="store_true", help="put a copy of the data inside")
+    e.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    i = bsub.add_parser("import", help="write a .lwbundle file out as a project")
+    i.add_argument("bundle", metavar="F.lwbundle")
+    i.add_argument("--into", required=True, metavar="DIR", help="folder for the project")
+    i.add_argument("--data", metavar="FILE", help="the data file, if the bundle has no copy")
+    i.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.bundle_command == "export":
+        return _export(args)
+    return _import(args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from app.cli import _project_arg
+    from app.core.bundle import export_bundle
+    from app.core.session import LabelingSession
+
+    session = LabelingSession.open(_project_arg(args.project))
+    try:
+        out = export_bundle(session, args.out, include_data=args.include_data)
+        events = session.store.count()
+        trained = sum(session.model(t) is not None for t in session.targets)
+        data = session.project.data_path
+    finally:
+        session.close()
+    where = "a copy of the data inside" if args.include_data else f"the data file {data.name}"
+    print(f"Wrote {out}: {events} label events, {trained} model(s), with {where}.")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from app.core.bundle import import_bundle
+    from app.core.project import Project
+
+    project_file = import_bundle(args.bundle, args.into, args.data)
+    project = Project.load(project_file)
+    print(f"Imported {args.bundle} as {project_file} (data: {project.data_path}).")
+    return 0
