@@ -336,15 +336,18 @@ def test_ensure_id_creates_row_id_first() -> None:
     assert name == "row_id" and list(out.columns) == ["row_id", "x"]
     assert out["row_id"].tolist() == [0, 1, 2]
     assert list(df.columns) == ["x"]  # input untouched
-    taken = pd.DataFrame({"row_id": [1, 1], "x": [5, 6]})
-    out, name = ensure_id_column(taken, None)
-    assert name == "row_id_1" and out.columns[0] == "row_id_1"
+    taken = pd.DataFrame({"row_ids": [1, 1], "x": [5, 6], "row_id": ["a", None]})
+    with pytest.raises(UserError, match="missing values"):
+        ensure_id_column(taken, None)  # a plain "row_id" column is the id: broken is an error
 
 
 def test_ensure_id_falls_back_when_detected_ids_collide() -> None:
-    df = pd.DataFrame({"id": pd.Series([1, "1"], dtype=object), "x": [0, 1]})
+    df = pd.DataFrame({"sample_code_id": pd.Series([1, "1"], dtype=object), "x": [0, 1]})
     out, name = ensure_id_column(df, None)
-    assert name == "row_id" and out["id"].tolist() == [1, "1"]
+    assert name == "row_id" and out["sample_code_id"].tolist() == [1, "1"]
+    plain = pd.DataFrame({"id": pd.Series([1, "1"], dtype=object), "x": [0, 1]})
+    with pytest.raises(UserError, match="duplicate"):
+        ensure_id_column(plain, None)
 
 
 def test_ensure_id_normalises_values() -> None:
@@ -489,3 +492,14 @@ def test_fuzz_ensure_id_column(rows: list[tuple[Any, Any]], choice: str | None) 
     assert all(isinstance(v, str | int | np.integer) for v in ids)
     if choice is None and name not in df.columns:
         assert out.columns[0] == name
+
+
+def test_a_column_named_id_with_duplicates_is_an_error_not_a_feature(tmp_path: Path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("id,x,label\n1,0.5,a\n1,0.7,b\n2,0.1,a\n", encoding="utf-8")
+    frame = load_table(path)
+    with pytest.raises(UserError, match="duplicate values, for example '1'"):
+        ensure_id_column(frame, None)
+    path.write_text("ID,x,label\n1,0.5,a\n,0.7,b\n2,0.1,a\n", encoding="utf-8")
+    with pytest.raises(UserError, match="missing values in 1 row"):
+        ensure_id_column(load_table(path), None)

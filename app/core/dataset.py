@@ -345,7 +345,13 @@ def _normalise_dtypes(df: pd.DataFrame) -> pd.DataFrame:
 
 _ID_NAME = re.compile(r"^(id|uu?id|guid|(row|sample)id|.+[_ -]id)$", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"^.*[a-z]Id$")  # PassengerId, sampleId
+_PLAIN_ID_NAMES = {"id", "row_id", "sample_id"}
 _IDENTIFIER_NAMES = {"", "#", "index", "idx", "key", "no", "num", "number", "name", "code", "uid"}
+
+
+def looks_like_id_name(name: str) -> bool:
+    """Whether a column's name says it identifies something (a poor feature by default)."""
+    return bool(_ID_NAME.match(name) or _CAMEL_ID.match(name))
 
 
 def detect_id_column(df: pd.DataFrame) -> str | None:
@@ -381,6 +387,12 @@ def ensure_id_column(df: pd.DataFrame, id_column: str | None) -> tuple[pd.DataFr
     With no column given or detected, a ``row_id`` column (0..n-1) is added first.
     The input frame is not modified.
     """
+    if id_column is None:
+        # A column plainly named "id" is the id column: broken ids there are an error,
+        # not a reason to number the rows and quietly learn from the bad ids.
+        plain = [str(c) for c in df.columns if str(c).strip().lower() in _PLAIN_ID_NAMES]
+        if plain:
+            return ensure_id_column(df, plain[0])
     if id_column is None and (found := detect_id_column(df)) is not None:
         with contextlib.suppress(UserError):  # e.g. 1 and "1" collide once normalised
             return ensure_id_column(df, found)

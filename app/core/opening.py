@@ -120,7 +120,7 @@ def infer_schema(
     classes: dict[str, list[str]] | None = None,
 ) -> Schema:
     """The schema a headless open (or the first-open dialog) starts from."""
-    from app.core.dataset import ColumnKind, infer_column_kinds
+    from app.core.dataset import ColumnKind, infer_column_kinds, looks_like_id_name
 
     kinds = {k: str(v.value) for k, v in infer_column_kinds(data, exclude=[id_column]).items()}
     usable = [
@@ -128,6 +128,7 @@ def infer_schema(
         for c in data.columns
         if c != id_column
         and c not in targets
+        and not looks_like_id_name(str(c))
         and kinds.get(c) in (ColumnKind.NUMERIC.value, ColumnKind.CATEGORICAL.value)
     ]
     specs = []
