@@ -1,0 +1,91 @@
+"""The learning curve: cross-validated macro-F1 against the number of labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer
+
+from models.ebm import EBMSettings
+from models.evaluation import default_sizes, learning_curve, nested_stratified_order
+from models.training import Cancelled
+
+CLASSES = ["benign", "malignant"]
+
+
+@pytest.fixture(scope="module")
+def cancer() -> tuple[pd.DataFrame, np.ndarray]:
+    data = load_breast_cancer(as_frame=True)
+    y = np.where(data.target.to_numpy() == 1, "benign", "malignant").astype(object)
+    return data.data, y
+
+
+def test_curve_rises_and_reports_progress(cancer: tuple[pd.DataFrame, np.ndarray]) -> None:
+    X, y = cancer
+    calls: list[tuple[float, str]] = []
+    sizes, scores, errors = learning_curve(
+        X,
+        y,
+        ["continuous"] * X.shape[1],
+        CLASSES,
+        EBMSettings.tiny(),
+        progress=lambda f, m: calls.append((f, m)),
+    )
+    assert 4 <= len(sizes) <= 5
+    assert sizes == sorted(sizes)
+    assert sizes[0] == 10
+    assert sizes[-1] == pytest.approx(len(y) * 2 / 3, abs=2)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert all(e >= 0.0 for e in errors)
+    assert scores[-1] > 0.9
+    assert scores[-1] >= scores[0] - 0.02
+    fractions = [f for f, _ in calls]
+    assert fractions == sorted(fractions)
+    assert fractions[-1] == 1.0
+    assert "fold 1/3" in calls[0][1]
+
+
+def test_explicit_sizes_are_capped_and_folds_respected(
+    cancer: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    X, y = cancer
+    X, y = X.iloc[:120], y[:120]
+    sizes, scores, errors = learning_curve(
+        X, y, ["continuous"] * X.shape[1], CLASSES, EBMSettings.tiny(), sizes=[1, 20, 500], folds=2
+    )
+    assert sizes == [20, 60]
+    assert len(scores) == len(errors) == 2
+
+
+def test_cancel_stops_before_fitting(cancer: tuple[pd.DataFrame, np.ndarray]) -> None:
+    X, y = cancer
+    with pytest.raises(Cancelled):
+        learning_curve(
+            X, y, ["continuous"] * X.shape[1], CLASSES, EBMSettings.tiny(), should_stop=lambda: True
+        )
+
+
+def test_too_few_labels_give_an_empty_curve(cancer: tuple[pd.DataFrame, np.ndarray]) -> None:
+    X, _ = cancer
+    types = ["continuous"] * 30
+    one_class = np.array(["benign"] * 5, dtype=object)
+    assert learning_curve(X.iloc[:5], one_class, types, CLASSES, EBMSettings.tiny()) == ([], [], [])
+    single_malignant = np.array(["benign"] * 9 + ["malignant"], dtype=object)
+    curve = learning_curve(X.iloc[:10], single_malignant, types, CLASSES, EBMSettings.tiny())
+    assert curve == ([], [], [])
+
+
+def test_nested_order_puts_every_class_first() -> None:
+    y = np.array(["a"] * 90 + ["b"] * 9 + ["c"] * 1)
+    order = nested_stratified_order(y, seed=3)
+    assert sorted(order.tolist()) == list(range(100))
+    assert set(y[order[:3]]) == {"a", "b", "c"}
+    share_b = np.mean(y[order[:50]] == "b")
+    assert 0.04 <= share_b <= 0.16
+
+
+def test_default_sizes() -> None:
+    assert default_sizes(379, 2) == [10, 25, 62, 153, 379]
+    assert default_sizes(8, 2) == [8]
+    assert default_sizes(30, 10)[0] == 20

@@ -1,0 +1,201 @@
+"""The model as a whole: which features it relies on, and whether more labels still help.
+
+Importances answer "what does the model look at?" (click one to see its shape);
+the learning curve answers "is labelling more worth it?": a curve still rising at
+the right edge says yes, a flat one says the model has learned what it can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics
+from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+
+from widgets import palette
+
+TOP_TERMS = 20
+LABEL_CHARS = 40
+
+
+def _placeholder(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setStyleSheet(palette.placeholder_style())
+    return label
+
+
+def _stacked(plot_widget: pg.PlotWidget, text: str) -> tuple[QStackedWidget, QLabel]:
+    stack = QStackedWidget()
+    placeholder = _placeholder(text)
+    stack.addWidget(placeholder)
+    stack.addWidget(plot_widget)
+    return stack, placeholder
+
+
+class ModelPanel(QWidget):
+    """Global term importances and the cross-validated learning curve, in two tabs."""
+
+    sig_feature_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._items: list[tuple[str, float]] = []
+
+        self._imp_widget = pg.PlotWidget(background=palette.BACKGROUND)
+        self._imp_widget.setAntialiasing(True)
+        self._imp = self._imp_widget.getPlotItem()
+        palette.style_plot(self._imp, grid_x=True)
+        self._imp.setMouseEnabled(x=False, y=False)
+        self._imp.getViewBox().invertY(True)
+        self._imp.getAxis("left").setStyle(tickLength=0)
+        self._imp.setLabel("bottom", "Mean |contribution| (log-odds)", **palette.axis_label_style())
+        self._imp_widget.scene().sigMouseClicked.connect(self._on_imp_clicked)
+        self._imp_widget.scene().sigMouseMoved.connect(self._on_imp_moved)
+
+        self._lc_widget = pg.PlotWidget(background=palette.BACKGROUND)
+        self._lc_widget.setAntialiasing(True)
+        self._lc = self._lc_widget.getPlotItem()
+        palette.style_plot(self._lc, grid_x=True, grid_y=True)
+        self._lc.setMouseEnabled(x=False, y=False)
+        self._lc.setLabel("bottom", "Labelled samples", **palette.axis_label_style())
+        self._lc.setLabel("left", "Macro-F1 (cross-validated)", **palette.axis_label_style())
+
+        self._imp_stack, _ = _stacked(self._imp_widget, "No model yet — importances appear here")
+        self._lc_stack, _ = _stacked(
+            self._lc_widget, "No learning curve yet — it is computed once there are enough labels"
+        )
+        self._tabs = QTabWidget()
+        self._tabs.addTab(self._imp_stack, "Feature importance")
+        self._tabs.addTab(self._lc_stack, "Learning curve")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self._tabs)
+        self.clear()
+
+    # ---- API -------------------------------------------------------------------------------
+    def set_importances(self, items: list[tuple[str, float]]) -> None:
+        """Bars for the top terms by importance (largest at the top); pairs read "a & b"."""
+        self._items = sorted(items, key=lambda kv: kv[1], reverse=True)[:TOP_TERMS]
+        self._imp.clear()
+        if not self._items:
+            self._imp_stack.setCurrentIndex(0)
+            return
+        values = np.array([v for _, v in self._items], dtype=np.float64)
+        ys = np.arange(len(values), dtype=np.float64)
+        color = QColor(palette.IMPORTANCE)
+        bars = pg.BarGraphItem(
+            x0=0.0, y=ys, height=0.68, width=values, brush=color, pen=palette.pen(color.name())
+        )
+        self._imp.addItem(bars)
+        hi = max(float(values.max()), 1e-9)
+        for y, v in zip(ys, values, strict=True):
+            text = pg.TextItem(f"{v:.3f}", color=QColor(palette.MUTED_TEXT), anchor=(0.0, 0.5))
+            text.setFont(palette.font(palette.TICK_PT - 1))
+            text.setPos(v + 0.01 * hi, y)
+            self._imp.addItem(text)
+        ticks = [
+            (float(y), palette.elide(name, LABEL_CHARS)) for y, (name, _) in enumerate(self._items)
+        ]
+        left = self._imp.getAxis("left")
+        left.setTicks([ticks, []])
+        metrics = QFontMetrics(palette.font(palette.TICK_PT))
+        left.setWidth(max(metrics.horizontalAdvance(t) for _, t in ticks) + 16)
+        self._imp.setXRange(0, hi * 1.18, padding=0)
+        self._imp.setYRange(-0.6, len(values) - 0.4, padding=0)
+        self._imp_stack.setCurrentIndex(1)
+
+    def set_learning_curve(
+        self, sizes: Sequence[int], scores: Sequence[float], errors: Sequence[float]
+    ) -> None:
+        """Macro-F1 against the number of labels, with a ±1 standard deviation band."""
+        self._lc.clear()
+        x = np.asarray(sizes, dtype=np.float64)
+        y = np.asarray(scores, dtype=np.float64)
+        e = np.nan_to_num(np.asarray(errors, dtype=np.float64))
+        if x.size == 0:
+            self._lc_stack.setCurrentIndex(0)
+            return
+        # Sizes grow geometrically: a log-scaled x spaces them evenly and shows the early
+        # gains; ticks are placed at the sizes themselves and read as plain counts.
+        log = bool(x.min() > 0 and x.max() / x.min() >= 5)
+        xs = np.log10(x) if log else x
+        band = QColor(palette.CURVE)
+        band.setAlpha(45)
+        upper = pg.PlotDataItem(xs, np.clip(y + e, 0, 1), pen=pg.mkPen(None))
+        lower = pg.PlotDataItem(xs, np.clip(y - e, 0, 1), pen=pg.mkPen(None))
+        self._lc.addItem(upper)
+        self._lc.addItem(lower)
+        self._lc.addItem(pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(band)))
+        line = pg.PlotDataItem(
+            xs,
+            y,
+            pen=palette.pen(palette.CURVE, 2.2),
+            symbol="o",
+            symbolSize=7,
+            symbolBrush=pg.mkBrush(palette.CURVE),
+            symbolPen=pg.mkPen("w"),
+        )
+        self._lc.addItem(line)
+        last = pg.TextItem(f"{y[-1]:.2f}", color=QColor(palette.FOREGROUND), anchor=(1.0, 1.3))
+        last.setFont(palette.font(palette.TICK_PT))
+        last.setPos(float(xs[-1]), float(y[-1]))
+        self._lc.addItem(last)
+        ticks = [(float(a), f"{int(b):,}") for a, b in zip(xs, x, strict=True)] if log else None
+        self._lc.getAxis("bottom").setTicks([ticks, []] if ticks else None)
+        label = "Labelled samples (log scale)" if log else "Labelled samples"
+        self._lc.setLabel("bottom", label, **palette.axis_label_style())
+        span = max(float(xs.max() - xs.min()), 1e-3)
+        self._lc.setXRange(float(xs.min()) - 0.04 * span, float(xs.max()) + 0.04 * span, padding=0)
+        self._lc.setYRange(0.0, 1.0, padding=0.02)
+        self._lc_stack.setCurrentIndex(1)
+
+    def clear(self) -> None:
+        self.set_importances([])
+        self.set_learning_curve([], [], [])
+
+    def importance_names(self) -> list[str]:
+        """The term names as drawn, top to bottom."""
+        return [name for name, _ in self._items]
+
+    def show_tab(self, index: int) -> None:
+        self._tabs.setCurrentIndex(index)
+
+    def importance_plot(self) -> pg.PlotWidget:
+        return self._imp_widget
+
+    def learning_curve_plot(self) -> pg.PlotWidget:
+        return self._lc_widget
+
+    # ---- interaction -----------------------------------------------------------------------
+    def _feature_under(self, scene_pos: QPointF) -> str | None:
+        """The first feature of the term under a scene position (bar or axis label)."""
+        if not self._items:
+            return None
+        vb = self._imp.getViewBox()
+        over = vb.sceneBoundingRect().contains(scene_pos)
+        if not (over or self._imp.getAxis("left").sceneBoundingRect().contains(scene_pos)):
+            return None
+        row = round(vb.mapSceneToView(scene_pos).y())
+        if not 0 <= row < len(self._items):
+            return None
+        return self._items[row][0].split(" & ")[0]
+
+    def _on_imp_clicked(self, event: object) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        feature = self._feature_under(event.scenePos())  # type: ignore[attr-defined]
+        if feature is not None:
+            self.sig_feature_clicked.emit(feature)
+
+    def _on_imp_moved(self, scene_pos: QPointF) -> None:
+        feature = self._feature_under(scene_pos)
+        viewport = self._imp_widget.viewport()
+        if feature is None:
+            viewport.unsetCursor()
+        else:
+            viewport.setCursor(Qt.CursorShape.PointingHandCursor)

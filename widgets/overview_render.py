@@ -1,0 +1,164 @@
+"""Array work behind the overview map, kept free of Qt so it is fast to test and reason about.
+
+Drawing a million points one by one is what makes scatter plots stall. Above a few
+tens of thousands of points in view the map instead draws a density image: every
+screen bin is coloured by the mean colour of the points in it (so class regions blend
+where classes overlap) and made more opaque where more points fall. Selections work
+on the full arrays, never on what happens to be drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Rect = tuple[float, float, float, float]  # x0, x1, y0, y1
+
+
+def in_rect(x: np.ndarray, y: np.ndarray, rect: Rect) -> np.ndarray:
+    """Boolean mask of the points inside ``rect`` (edges included)."""
+    x0, x1, y0, y1 = rect
+    return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+
+
+def points_in_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Boolean mask of the points inside ``polygon`` ((m, 2) vertices), by ray casting.
+
+    The points are sorted by y once; each edge then only touches the contiguous run of
+    points whose y lies in its half-open span [min, max), so the cost is about
+    N log N plus N times the number of edges a horizontal line crosses, not N × edges.
+    """
+    poly = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
+    n = len(x)
+    out = np.zeros(n, dtype=bool)
+    if n == 0 or len(poly) < 3:
+        return out
+    box = in_rect(x, y, (poly[:, 0].min(), poly[:, 0].max(), poly[:, 1].min(), poly[:, 1].max()))
+    cand = np.flatnonzero(box)
+    if cand.size == 0:
+        return out
+    cy = y[cand]
+    order = np.argsort(cy, kind="stable")
+    ys = cy[order]
+    xs = x[cand][order]
+    inside = np.zeros(cand.size, dtype=bool)
+    x1s, y1s = poly[:, 0], poly[:, 1]
+    x2s, y2s = np.roll(x1s, -1), np.roll(y1s, -1)
+    for xa, ya, xb, yb in zip(x1s, y1s, x2s, y2s, strict=True):
+        if ya == yb:
+            continue
+        lo, hi = (ya, yb) if ya < yb else (yb, ya)
+        a = int(np.searchsorted(ys, lo, side="left"))
+        b = int(np.searchsorted(ys, hi, side="left"))
+        if a == b:
+            continue
+        seg = ys[a:b]
+        cross = xa + (seg - ya) * (xb - xa) / (yb - ya)
+        inside[a:b] ^= xs[a:b] < cross
+    hit = np.zeros(cand.size, dtype=bool)
+    hit[order] = inside
+    out[cand[hit]] = True
+    return out
+
+
+def stable_subsample(indices: np.ndarray, rank: np.ndarray, cap: int) -> np.ndarray:
+    """At most ``cap`` of ``indices``: those with the smallest fixed random ``rank``.
+
+    Using one rank per point (not a fresh random draw) keeps the same points on screen
+    while panning, so the picture does not flicker at each re-subsample.
+    """
+    if indices.size <= cap:
+        return indices
+    keep = np.argpartition(rank[indices], cap)[:cap]
+    return np.sort(indices[keep])
+
+
+def density_rgba(
+    x: np.ndarray,
+    y: np.ndarray,
+    codes: np.ndarray,
+    table: np.ndarray,
+    rect: Rect,
+    shape: tuple[int, int],
+    ordinal: bool = False,
+    rank: np.ndarray | None = None,
+    max_points: int = 0,
+    background: tuple[int, int, int, int] = (0, 0, 0, 0),
+) -> np.ndarray:
+    """A (rows, cols, 4) uint8 image of the points in ``rect``, row 0 at the bottom (y0).
+
+    ``codes`` index ``table`` ((c, 4) uint8 colours) for every point. A bin shows the
+    mean colour of its points (categorical codes: classes blend where they overlap)
+    or, with ``ordinal``, the colour of the mean code (a colormap: the mean
+    uncertainty); its opacity rises with the log of its count. With ``rank`` (a
+    random permutation) and ``max_points``, at most about that many points are
+    binned, a fixed random share of them, with counts scaled back up: the image then
+    costs a bounded time whatever the zoom. Empty bins get ``background``.
+    """
+    cols, rows = max(int(shape[0]), 1), max(int(shape[1]), 1)
+    x0, x1, y0, y1 = rect
+    image = np.empty((rows, cols, 4), dtype=np.uint8)
+    image[:] = background
+    if x1 <= x0 or y1 <= y0:
+        return image
+    mask = in_rect(x, y, rect)
+    total = int(np.count_nonzero(mask))
+    if total == 0:
+        return image
+    scale = 1.0
+    if rank is not None and 0 < max_points < total:
+        mask &= rank < int(len(rank) * max_points / total)
+        scale = total / max(int(np.count_nonzero(mask)), 1)
+    fx = (x[mask] - x0) * (cols / (x1 - x0))
+    fy = (y[mask] - y0) * (rows / (y1 - y0))
+    flat = np.minimum(fy.astype(np.int64), rows - 1) * cols
+    flat += np.minimum(fx.astype(np.int64), cols - 1)
+    pc = codes[mask]
+    size = rows * cols
+    counts = np.bincount(flat, minlength=size)
+    filled = np.flatnonzero(counts)
+    n = counts[filled].astype(np.float64)
+    if ordinal:
+        mean = np.bincount(flat, weights=pc, minlength=size)[filled] / n
+        rgb = table[np.rint(mean).astype(np.int64), :3].astype(np.float64)
+    else:
+        channels = table[:, :3].astype(np.float64)
+        rgb = np.empty((filled.size, 3))
+        for ch in range(3):
+            sums = np.bincount(flat, weights=channels[pc, ch], minlength=size)
+            rgb[:, ch] = sums[filled] / n
+    alpha = np.log1p(n * scale)
+    alpha = 0.35 + 0.65 * alpha / max(float(alpha.max()), 1e-9)
+    flat_image = image.reshape(size, 4)
+    flat_image[filled, :3] = np.clip(rgb, 0, 255).astype(np.uint8)
+    flat_image[filled, 3] = (alpha * 255).astype(np.uint8)
+    return image
+
+
+def color_codes(values: np.ndarray, mode: str, n_classes: int, levels: int) -> np.ndarray:
+    """Per-point index into the colour table of ``mode``.
+
+    Classes map to their index and "none" (-1) to ``n_classes``; uncertainty in [0, 1]
+    maps to one of ``levels`` colormap steps (missing values count as 0).
+    """
+    if mode == "uncertainty":
+        v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0)
+        return np.rint(np.clip(v, 0.0, 1.0) * (levels - 1)).astype(np.int64)
+    codes = np.asarray(values).astype(np.int64, copy=True)
+    codes[(codes < 0) | (codes >= n_classes)] = n_classes
+    return codes
+
+
+def nearest_point(
+    x: np.ndarray, y: np.ndarray, px: float, py: float, sx: float, sy: float, radius: float
+) -> int | None:
+    """The point nearest to (px, py) within ``radius`` pixels, with ``sx``/``sy`` units/pixel."""
+    if len(x) == 0 or sx <= 0 or sy <= 0:
+        return None
+    near = np.flatnonzero(
+        in_rect(x, y, (px - radius * sx, px + radius * sx, py - radius * sy, py + radius * sy))
+    )
+    if near.size == 0:
+        return None
+    d = ((x[near] - px) / sx) ** 2 + ((y[near] - py) / sy) ** 2
+    best = int(np.argmin(d))
+    return int(near[best]) if d[best] <= radius**2 else None

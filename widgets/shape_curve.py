@@ -1,0 +1,225 @@
+"""What the model learned about one feature: its contribution across the feature's range.
+
+An EBM is a sum of such curves, so this plot is the model, for one feature. A step
+plot is the honest drawing of binned scores (no interpolation the model never does);
+the band is the spread across the outer bags, i.e. how much to trust each step; the
+vertical line puts the current sample on the curve so the contribution chart's bar
+can be traced back to where it comes from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from models.ebm import ShapeCurve
+from widgets import palette
+
+PLACEHOLDER = "Click a feature to see what the model learned about it"
+MAX_CATEGORY_TICKS = 16
+
+
+def step_xy(edges: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Corner points of a step function: ``values[i]`` on ``[edges[i], edges[i+1]]``."""
+    return np.repeat(edges, 2)[1:-1], np.repeat(values, 2)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, float | np.floating) and bool(np.isnan(value))
+
+
+class ShapeCurveWidget(QWidget):
+    """The learned shape of one feature for one class, with the current sample marked."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._curve: ShapeCurve | None = None
+        self._cls: str | None = None
+        self._marker: object = None
+        self._classes: list[str] | None = None
+
+        self._title = QLabel()
+        self._title.setFont(palette.font(palette.TITLE_PT, bold=True))
+        self._title.setStyleSheet(f"color: {palette.FOREGROUND};")
+        self._title.setWordWrap(True)
+        self._missing = QLabel()
+        self._missing.setFont(palette.font(palette.LABEL_PT))
+        self._missing.setStyleSheet(f"color: {palette.MUTED_TEXT};")
+        self._missing.setTextFormat(Qt.TextFormat.RichText)
+        self._missing.setWordWrap(True)
+
+        self._plot_widget = pg.PlotWidget(background=palette.BACKGROUND)
+        self._plot_widget.setAntialiasing(True)
+        self._plot = self._plot_widget.getPlotItem()
+        palette.style_plot(self._plot, grid_x=True, grid_y=True)
+        self._plot.setMouseEnabled(x=True, y=False)
+        self._plot_widget.setMinimumHeight(180)
+
+        self._placeholder = QLabel(PLACEHOLDER)
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setWordWrap(True)
+        self._placeholder.setStyleSheet(palette.placeholder_style())
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._placeholder)
+        self._stack.addWidget(self._plot_widget)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self._title)
+        layout.addWidget(self._stack, 1)
+        layout.addWidget(self._missing)
+        self.set_curve(None, None)
+
+    # ---- API -------------------------------------------------------------------------------
+    def set_classes(self, classes: list[str] | None) -> None:
+        """The class order of ``ShapeCurve.scores`` columns, kept for later ``set_curve`` calls."""
+        self._classes = list(classes) if classes else None
+
+    def set_curve(
+        self,
+        curve: ShapeCurve | None,
+        cls: str | None,
+        marker_value: object = None,
+        classes: list[str] | None = None,
+    ) -> None:
+        """Show ``curve``'s scores for ``cls``.
+
+        ``ShapeCurve`` does not carry its class names, so the column of ``cls`` is found
+        in ``classes`` (or the list given to ``set_classes``, or ``curve.classes`` if the
+        type grows one); without any, the last column is shown. ``marker_value`` None
+        means no sample to mark; NaN marks a sample whose value is missing.
+        """
+        if classes:
+            self.set_classes(classes)
+        self._curve, self._cls, self._marker = curve, cls, marker_value
+        self._plot.clear()
+        if curve is None or curve.scores.size == 0:
+            self._title.setText("Shape curve")
+            self._missing.setText("")
+            self._stack.setCurrentWidget(self._placeholder)
+            return
+        n_classes = curve.scores.shape[1]
+        k, label = self._class_index(curve, cls, n_classes)
+        self._title.setText(f"Shape of {curve.feature} for class {label}")
+        scores = np.asarray(curve.scores[:, k], dtype=np.float64)
+        errors = np.asarray(curve.errors[:, k], dtype=np.float64)
+        if curve.kind == "nominal":
+            self._draw_nominal(curve, scores, errors, marker_value)
+        else:
+            self._draw_continuous(curve, scores, errors, marker_value)
+        self._plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=palette.pen(palette.ZERO_LINE)))
+        self._plot.setLabel("left", f"Log-odds of {label}", **palette.axis_label_style())
+        self._plot.setLabel("bottom", curve.feature, **palette.axis_label_style())
+        missing = float(curve.missing_score[k]) if curve.missing_score.size > k else 0.0
+        here = marker_value is not None and _is_missing(marker_value)
+        text = f"Missing {curve.feature}: <b>{missing:+.2f}</b> log-odds"
+        if curve.kind != "nominal":
+            text += " &nbsp;·&nbsp; band: ±1 sd across the model's bags"
+        if here:
+            text += f' &nbsp;<span style="color:{palette.MARKER}">◀ this sample</span>'
+        self._missing.setText(text)
+        self._stack.setCurrentWidget(self._plot_widget)
+
+    def title_text(self) -> str:
+        return self._title.text()
+
+    def missing_text(self) -> str:
+        return self._missing.text()
+
+    def plot_item(self) -> pg.PlotItem:
+        return self._plot
+
+    # ---- drawing ---------------------------------------------------------------------------
+    def _class_index(self, curve: ShapeCurve, cls: str | None, n: int) -> tuple[int, str]:
+        """The scores column for ``cls`` and the class name to show for it."""
+        classes = self._classes or getattr(curve, "classes", None)
+        if classes and len(classes) == n:
+            if cls in classes:
+                return list(classes).index(cls), str(cls)
+            return n - 1, str(classes[-1])
+        return n - 1, cls if cls is not None and n == 1 else f"#{n - 1}"
+
+    def _draw_continuous(
+        self, curve: ShapeCurve, scores: np.ndarray, errors: np.ndarray, marker: object
+    ) -> None:
+        edges = np.asarray(curve.x, dtype=np.float64)
+        xs, ys = step_xy(edges, scores)
+        _, hi = step_xy(edges, scores + errors)
+        _, lo = step_xy(edges, scores - errors)
+        band_color = QColor(palette.CURVE)
+        band_color.setAlpha(45)
+        upper = pg.PlotDataItem(xs, hi, pen=pg.mkPen(None))
+        lower = pg.PlotDataItem(xs, lo, pen=pg.mkPen(None))
+        band = pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(band_color))
+        for item in (upper, lower, band):
+            self._plot.addItem(item)
+        self._line = pg.PlotDataItem(xs, ys, pen=palette.pen(palette.CURVE, 2.2))
+        self._plot.addItem(self._line)
+        span = float(edges[-1] - edges[0]) or 1.0
+        self._plot.setXRange(edges[0] - 0.02 * span, edges[-1] + 0.02 * span, padding=0)
+        lo_y = float(np.min(scores - errors))
+        hi_y = float(np.max(scores + errors))
+        pad = 0.08 * max(hi_y - lo_y, 1e-3)
+        self._plot.setYRange(min(lo_y, 0.0) - pad, max(hi_y, 0.0) + pad, padding=0)
+        if marker is not None and not _is_missing(marker):
+            try:
+                x = float(marker)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                return
+            score = float(scores[np.clip(np.searchsorted(edges, x) - 1, 0, len(scores) - 1)])
+            line = pg.InfiniteLine(
+                pos=x,
+                angle=90,
+                pen=palette.pen(palette.MARKER, 1.5, Qt.PenStyle.DashLine),
+                label=f"this sample: {palette.format_value(x)} → {score:+.2f}",
+                labelOpts={
+                    "position": 0.93,
+                    "color": palette.FOREGROUND,
+                    "fill": pg.mkBrush(255, 255, 255, 220),
+                    "anchors": [(0, 0), (0, 0)] if x <= edges[0] + span / 2 else [(1, 0), (1, 0)],
+                },
+            )
+            self._plot.addItem(line)
+            dot = pg.ScatterPlotItem(
+                [x], [score], size=9, brush=pg.mkBrush(palette.MARKER), pen=pg.mkPen("w")
+            )
+            self._plot.addItem(dot)
+
+    def _draw_nominal(
+        self, curve: ShapeCurve, scores: np.ndarray, errors: np.ndarray, marker: object
+    ) -> None:
+        names = [str(c) for c in curve.x]
+        n = len(scores)
+        xs = np.arange(n, dtype=np.float64)
+        chosen = names.index(str(marker)) if marker is not None and str(marker) in names else -1
+        brushes, pens = [], []
+        for i, s in enumerate(scores):
+            color = QColor(palette.sign_color(float(s)))
+            if chosen >= 0 and i != chosen:
+                color.setAlpha(110)
+            brushes.append(pg.mkBrush(color))
+            pens.append(
+                palette.pen(palette.MARKER, 2.5) if i == chosen else palette.pen(color.name(), 1.0)
+            )
+        bars = pg.BarGraphItem(x=xs, height=scores, width=0.7, brushes=brushes, pens=pens)
+        self._plot.addItem(bars)
+        err = pg.ErrorBarItem(
+            x=xs, y=scores, top=errors, bottom=errors, beam=0.2, pen=palette.pen(palette.AXIS, 1.2)
+        )
+        self._plot.addItem(err)
+        step = max(1, int(np.ceil(n / MAX_CATEGORY_TICKS)))
+        ticks = [(float(i), palette.elide(names[i], 14)) for i in range(0, n, step)]
+        if chosen >= 0 and chosen % step:
+            ticks.append((float(chosen), palette.elide(names[chosen], 14)))
+        self._plot.getAxis("bottom").setTicks([ticks, []])
+        self._plot.setXRange(-0.6, n - 0.4, padding=0)
+        lo_y = float(np.min(np.minimum(scores - errors, 0.0)))
+        hi_y = float(np.max(np.maximum(scores + errors, 0.0)))
+        pad = 0.08 * max(hi_y - lo_y, 1e-3)
+        self._plot.setYRange(lo_y - pad, hi_y + pad, padding=0)
