@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from interpret.glassbox import ExplainableBoostingClassifier
 
+
 @dataclass
 class TargetInput:
     """What training one target needs, frozen at the moment the job was made."""
@@ -48,12 +49,13 @@ class FittedTarget:
     fit_seconds: float
     design: pd.DataFrame | None = None  # every row, as the model sees it
     compiled: Any = None
+    pool: Any = None  # the rows prepared once for fast rescoring (models.scoring.ScoringPool)
     _committee: np.ndarray | None = field(default=None, repr=False)
 
     def committee(self) -> np.ndarray:
         """Disagreement among the outer bags on every row, computed once per model."""
         if self._committee is None:
-            self._committee = np.asarray(self.compiled.disagreement(self.design))
+            self._committee = np.asarray(self.compiled.disagreement(self.pool))
         return self._committee
 
     @property
@@ -95,7 +97,10 @@ def train_targets(
         if not can_train(target.labels):
             results[target.name] = None
             continue
-        results[target.name] = fit_target(data, kinds, target, chained, settings)
+        # Without chained columns the rows a target sees never change: reuse their pool.
+        old = (previous or {}).get(target.name)
+        reuse = old.pool if old is not None and not target.uses_targets else None
+        results[target.name] = fit_target(data, kinds, target, chained, settings, reuse)
     report(progress, 1.0, "Trained")
     return results
 
@@ -106,14 +111,22 @@ def fit_target(
     target: TargetInput,
     chained: dict[str, np.ndarray],
     settings: EBMSettings,
+    pool: Any = None,
 ) -> FittedTarget:
+    from models.scoring import ScoringPool, compile_ebm
+
     X, types = design_matrix(data, target.features, kinds, chained)
     positions = np.fromiter(target.labels.keys(), dtype=np.int64)
     y = np.asarray([target.labels[p] for p in positions], dtype=object)
     start = time.perf_counter()
     ebm = fit_ebm(X.iloc[positions], y, types, settings)
     seconds = time.perf_counter() - start
-    proba, compiled = score_rows(ebm, X, target.classes)
+    if pool is None or list(pool.names) != list(X.columns):
+        pool = ScoringPool.from_frame(X)
+    compiled = compile_ebm(ebm)
+    proba = align_proba(
+        compiled.predict_proba(pool), [str(c) for c in ebm.classes_], target.classes
+    )
     return FittedTarget(
         name=target.name,
         classes=list(target.classes),
@@ -125,15 +138,5 @@ def fit_target(
         fit_seconds=seconds,
         design=X,
         compiled=compiled,
+        pool=pool,
     )
-
-
-def score_rows(
-    ebm: ExplainableBoostingClassifier, X: pd.DataFrame, classes: list[str]
-) -> tuple[np.ndarray, Any]:
-    """Class probabilities for every row, through the compiled tensor engine."""
-    from models.scoring import compile_ebm
-
-    compiled = compile_ebm(ebm)
-    proba = compiled.predict_proba(X)
-    return align_proba(proba, [str(c) for c in ebm.classes_], classes), compiled
