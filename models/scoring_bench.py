@@ -11,13 +11,13 @@ from __future__ import annotations
 import resource
 import sys
 import tracemalloc
-import warnings
 from time import perf_counter, process_time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from models.ebm import EBMSettings, fit_ebm
 from models.scoring import ScoringPool, compile_ebm, resolve_device
 
 
@@ -54,8 +54,6 @@ def benchmark_scoring(
     pool cached; `ratio` = interpret_s / compiled_s. `*_cpu_s` are process CPU seconds (all
     threads), steadier than wall time on a loaded machine; `cpu_ratio` compares those.
     """
-    from interpret.glassbox import ExplainableBoostingClassifier
-
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(
         rng.normal(size=(n_rows, n_features)), columns=[f"f{i}" for i in range(n_features)]
@@ -64,24 +62,10 @@ def benchmark_scoring(
     signal = train["f0"] + train["f1"] ** 2 - 0.5 * train["f2"] + rng.normal(size=n_train)
     y = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1]))
 
-    # The app's interactive settings (models/ebm.py, EBMSettings), not interpret's defaults.
-    ebm = ExplainableBoostingClassifier(
-        interactions=interactions,
-        outer_bags=6,
-        max_bins=64,
-        max_interaction_bins=16,
-        max_rounds=400,
-        learning_rate=0.06,
-        early_stopping_rounds=30,
-        min_samples_leaf=4,
-        validation_size=0.15,
-        n_jobs=1,
-        random_state=seed,
-    )
+    # The app's interactive settings, not interpret's defaults.
+    settings = EBMSettings(interactions=interactions, random_state=seed)
     start = perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        ebm.fit(train, y)
+    ebm = fit_ebm(train, np.asarray(y), ["continuous"] * n_features, settings)
     fit_s = perf_counter() - start
 
     start = perf_counter()
