@@ -7,6 +7,9 @@ the model (bagged cyclic boosting, a few pairs) and retrain 2,000 × 20 in well
 under two seconds: fewer bags (6, still a committee), a faster learning rate
 with early stopping, coarser bins, few pairs on coarse interaction bins, and
 no worker processes (process start-up costs more than the fit itself here).
+L2 regularisation and a cap on each boosting step keep the probabilities honest
+with few labels: on breast cancer with 20–150 labels they halve the log-loss
+(0.59 → 0.25 at 20 labels) at the same macro-F1, for about 1.5× the fit time.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ class EBMSettings:
     learning_rate: float = 0.06
     early_stopping_rounds: int = 30
     min_samples_leaf: int = 4
+    reg_lambda: float = 1.0
+    max_delta_step: float = 0.5
     random_state: int = 0
     n_jobs: int = 1
 
@@ -80,20 +85,20 @@ def fit_ebm(
         learning_rate=settings.learning_rate,
         early_stopping_rounds=settings.early_stopping_rounds,
         min_samples_leaf=settings.min_samples_leaf,
+        reg_lambda=settings.reg_lambda,
+        max_delta_step=settings.max_delta_step,
         validation_size=0.15,
         random_state=settings.random_state,
         n_jobs=settings.n_jobs,
     )
     if counts.min() < 3 or len(y) < 20:
         # Too few samples of a class for a stratified validation split: no early
-        # stopping, so cap the rounds and each step, or a rare missing-value bin
-        # learns a score of dozens of logits and every probability saturates.
+        # stopping, so cap the rounds, or a rare missing-value bin learns a score
+        # of dozens of logits and every probability saturates.
         ebm.set_params(
             validation_size=0,
             early_stopping_rounds=0,
             max_rounds=min(settings.max_rounds, 150),
-            max_delta_step=0.5,
-            reg_lambda=1.0,
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

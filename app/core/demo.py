@@ -54,8 +54,8 @@ def clinic_frames(
         -3.6 + 0.035 * age + 0.9 * dm + 0.07 * (bmi - 25) + 0.7 * (fh_cvd == "yes")
     )
 
-    glucose = (92 + 58 * dm + rng.normal(0, 14, n)).round()
-    hba1c = (5.3 + 1.9 * dm + rng.normal(0, 0.45, n)).round(1)
+    glucose = (94 + 45 * dm + rng.normal(0, 22, n)).round()
+    hba1c = (5.4 + 1.5 * dm + rng.normal(0, 0.75, n)).round(1)
     sbp = (118 + 0.25 * (age - 50) + 24 * htn + rng.normal(0, 10, n)).round()
     dbp = (76 + 11 * htn + rng.normal(0, 7, n)).round()
     egfr = (102 - 0.55 * (age - 30) - 34 * ckd + rng.normal(0, 11, n)).clip(5, 140).round()
