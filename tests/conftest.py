@@ -23,3 +23,22 @@ def isolated_user_dirs(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     yield home
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left_running() -> Iterator[None]:
+    """Fail a test that leaves a worker QThread (or any new Python thread) running."""
+    import sys
+    import threading
+
+    before = set(threading.enumerate())
+    yield
+    leftovers: list[str] = []
+    workers = sys.modules.get("app.gui.workers")
+    if workers is not None:
+        leftovers += [t.objectName() or "QThread" for t in workers.running_threads()]
+    leftovers += [
+        t.name for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
+    ]
+    if leftovers:
+        pytest.fail(f"threads left running: {', '.join(leftovers)}")

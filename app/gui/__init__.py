@@ -1,0 +1,171 @@
+"""The Qt shell. ``run_gui`` is the ``labelwright [PATH]`` entry; ``create_main_window`` builds one.
+
+Start-up stays fast because nothing heavy is imported on this path: torch,
+interpret and scikit-learn load in the worker that trains the first model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.core.session import LabelingSession
+    from app.gui.main_window import MainWindow
+    from app.gui.settings import GuiSettings
+    from models.ebm import EBMSettings
+
+from widgets.qt_workarounds import guard_singleton_refcounts
+
+guard_singleton_refcounts()  # PySide6 6.12 on Python 3.11 steals references to None/True
+
+log = logging.getLogger(__name__)
+
+SWITCH_INTERVAL_S = 0.001
+_windows: list[Any] = []  # open windows, kept alive here
+
+
+def ensure_app() -> Any:
+    """The QApplication, created (and themed) once."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "labelwright"])
+        # Workers run Python-heavy fits; with the default 5 ms switch interval every
+        # Python callback of the GUI thread (a paint, a slot) can wait 5 ms for the
+        # GIL, and a redraw makes dozens of them. 1 ms keeps the window fluid.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        app.setApplicationName("Labelwright")
+        app.setOrganizationName("Labelwright")
+        from app.gui.theme import apply_theme
+
+        apply_theme(app)
+    return app
+
+
+def open_session(
+    path: str | Path, interactive: bool = True, parent: Any = None
+) -> LabelingSession | None:
+    """Open ``path``; a data file seen for the first time goes through the setup dialog.
+
+    Returns None when the user cancels the dialog.
+    """
+    from app.core.opening import guess_schema, needs_setup
+    from app.core.session import LabelingSession
+
+    if not needs_setup(path):
+        return LabelingSession.open(path)
+    data, schema = guess_schema(path)
+    if interactive:
+        from app.gui.setup_dialog import SetupDialog
+
+        dialog = SetupDialog(data, schema, Path(path).name, parent)
+        if not dialog.exec():
+            return None
+        schema = dialog.schema()
+    return LabelingSession.create(path, schema)
+
+
+def create_main_window(
+    path: str | Path | None = None,
+    *,
+    settings: GuiSettings | None = None,
+    model_settings: EBMSettings | None = None,
+    interactive: bool = True,
+    show: bool = True,
+    parent_window: Any = None,
+) -> MainWindow | None:
+    """Open ``path`` (the demo when None) in a new main window with keyboard focus.
+
+    ``model_settings`` replaces the project's EBM settings before the first
+    training starts (the tests pass ``EBMSettings.tiny()``).
+    """
+    ensure_app()
+    quiet_library_warnings()
+    from app.gui.main_window import MainWindow
+    from app.gui.settings import load_settings
+
+    session = open_session(path or "demo", interactive=interactive, parent=parent_window)
+    if session is None:
+        return None
+    if model_settings is not None:
+        session.project.model = model_settings
+    try:
+        window = MainWindow(session, settings or load_settings())
+    except BaseException:
+        session.close()
+        raise
+    _windows.append(window)
+    window.destroyed.connect(lambda *_a, w=window: _forget(w))
+    if show:
+        from PySide6.QtGui import QGuiApplication
+
+        window.show()
+        if QGuiApplication.platformName() != "offscreen":  # it has no stacking order
+            window.raise_()
+        window.activateWindow()
+        window.suggestion_queue.list.setFocus()
+        from PySide6.QtCore import QCoreApplication
+
+        QCoreApplication.processEvents()  # deliver the activation: label keys work at once
+    return window
+
+
+def quiet_library_warnings() -> None:
+    """interpret warns on every fit with missing values; nobody at the GUI can act on it.
+
+    ``warnings.catch_warnings`` (used around fits in ``models``) is not thread-safe
+    before Python 3.14: when the GUI thread leaves its own block it restores the
+    filter list under a worker's feet. A permanent filter survives that.
+    """
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"interpret\.")
+
+
+def _forget(window: Any) -> None:
+    if window in _windows:
+        _windows.remove(window)
+
+
+def run_gui(path: str | None = None, screenshot: str | None = None, debug: bool = False) -> int:
+    """``labelwright [PATH] [--screenshot OUT.png]``; returns the exit code."""
+    if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from app.core.errors import UserError
+    from app.gui.errors import install_excepthook, install_qt_message_handler, setup_logging
+
+    setup_logging(debug)
+    app = ensure_app()
+    install_qt_message_handler()
+    install_excepthook(_show_in_active_window)
+    try:
+        window = create_main_window(path, interactive=not screenshot)
+    except UserError as exc:
+        if screenshot or debug:
+            raise
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(None, "Labelwright", str(exc))
+        return 2
+    if window is None:
+        return 0
+    if screenshot:
+        from app.gui.screenshot import take_screenshot
+
+        return take_screenshot(window, screenshot)
+    return int(app.exec())
+
+
+def _show_in_active_window(text: str) -> None:
+    for window in reversed(_windows):
+        try:
+            window.show_error(text)
+            return
+        except RuntimeError:
+            continue
+    print(text, file=sys.stderr)

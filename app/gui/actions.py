@@ -1,0 +1,145 @@
+"""Menus, toolbar actions and keyboard shortcuts of the main window.
+
+Label keys are window-wide shortcuts, so they work wherever focus is (text
+fields keep their own typing: Qt lets a focused line edit override plain keys).
+Arrow keys are left to the focused list or table, which moves its own
+selection; the window only handles arrows nobody else used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from widgets.label_bar import class_keys
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+DIGITS = [str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)]
+
+
+@dataclass
+class Actions:
+    open: QAction
+    export: QAction
+    reset_layout: QAction
+    quit: QAction
+    undo: QAction
+    redo: QAction
+    accept: QAction
+    unsure: QAction
+    retrain: QAction
+    review: QAction
+    cancel_jobs: QAction
+    classes: list[QAction] = field(default_factory=list)
+
+
+def _action(
+    w: MainWindow, text: str, slot: object, keys: list[str] | None = None, tip: str = ""
+) -> QAction:
+    action = QAction(text, w)
+    if keys:
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    action.triggered.connect(slot)
+    w.addAction(action)  # shortcuts work even when the action is in no visible menu
+    return action
+
+
+def create_actions(w: MainWindow) -> Actions:
+    c = w.controller
+    undo = w.undo_stack.createUndoAction(w, "Undo")
+    undo.setShortcuts([QKeySequence("Ctrl+Z")])
+    redo = w.undo_stack.createRedoAction(w, "Redo")
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    for a in (undo, redo):
+        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        w.addAction(a)
+    actions = Actions(
+        open=_action(w, "&Open…", w.open_dialog, ["Ctrl+O"], "Open a data file or a project"),
+        export=_action(
+            w,
+            "&Export labels…",
+            w.export_dialog,
+            ["Ctrl+E"],
+            "Write the labelled data as CSV or Parquet",
+        ),
+        reset_layout=_action(
+            w, "&Reset layout", w.reset_layout, None, "Put every panel back where it started"
+        ),
+        quit=_action(w, "&Quit", w.close, ["Ctrl+Q"]),
+        undo=undo,
+        redo=redo,
+        accept=_action(
+            w,
+            "&Accept suggestion",
+            c.accept,
+            ["Return", "Enter"],
+            "Label the sample with the suggested class",
+        ),
+        unsure=_action(w, "Mark &unsure", c.unsure, ["S"], "Flag the sample as unsure and skip it"),
+        retrain=_action(w, "&Retrain now", w.jobs.retrain_now, ["F5"], "Train every model now"),
+        review=_action(
+            w,
+            "&Check labels",
+            w.request_review,
+            ["F6"],
+            "Rank the labels by how likely they are wrong",
+        ),
+        cancel_jobs=_action(w, "&Cancel background work", w.runner.cancel, None),
+    )
+    for digit in DIGITS:
+        action = _action(w, f"Key {digit}", lambda _c=False, d=digit: c.label_key(d), [digit])
+        actions.classes.append(action)
+    return actions
+
+
+def build_menus(w: MainWindow, a: Actions) -> None:
+    bar = w.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addAction(a.open)
+    file_menu.addAction(a.export)
+    file_menu.addSeparator()
+    file_menu.addAction(a.reset_layout)
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+    edit = bar.addMenu("&Edit")
+    edit.addAction(a.undo)
+    edit.addAction(a.redo)
+    label = bar.addMenu("&Label")
+    for action in a.classes:
+        label.addAction(action)
+    label.addSeparator()
+    label.addAction(a.accept)
+    label.addAction(a.unsure)
+    model = bar.addMenu("&Model")
+    model.addAction(a.retrain)
+    model.addAction(a.review)
+    model.addAction(a.cancel_jobs)
+    view = bar.addMenu("&View")
+    for dock in w.docks.values():
+        view.addAction(dock.toggleViewAction())
+    view.addSeparator()
+    view.addAction(a.reset_layout)
+
+
+def update_class_actions(a: Actions, classes: list[str]) -> dict[str, int]:
+    """Name the number keys after the current target's classes; hide unused ones.
+
+    Returns key → class index (see ``widgets.label_bar.class_keys``).
+    """
+    keys = {k: i for i, k in enumerate(class_keys(classes)) if k is not None}
+    for digit, action in zip(DIGITS, a.classes, strict=True):
+        used = digit in keys
+        if used:
+            action.setText(f"Label as {classes[keys[digit]]}")
+        action.setEnabled(used)
+        action.setVisible(used)
+    return keys

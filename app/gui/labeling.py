@@ -1,0 +1,311 @@
+"""The labelling loop: which sample is current, what a key does, what comes next.
+
+The *active queue* is where the expert last picked a sample: the suggestions,
+the review queue or the table. After a label the next item of that queue is
+shown at once, from data already in memory; the retrain is only scheduled
+(debounced) and runs in the background, so labelling never waits for it.
+The current sample never changes under the expert's eyes because a model
+arrived: a refreshed suggestion list keeps the current sample at its top.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.errors import UserError
+from app.gui.model_jobs import BIG
+from app.gui.undo import LabelCommand
+
+if TYPE_CHECKING:
+    from app.core.session import Change, LabelingSession
+    from app.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("suggestions", "review", "table")
+
+
+class LabelController(QObject):
+    """Owns the current sample and the active queue; turns label keys into session calls."""
+
+    sig_current_changed = Signal(object)  # position or None
+    sig_labelled = Signal(int)  # position just labelled
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.w = window
+        self.target: str = window.session.targets[0]
+        self.current: int | None = None
+        self.active = "suggestions"
+        self.engaged = False  # the expert has acted; never swap the sample under them
+        self.suggestions: list[Any] = []
+        self.review: list[Any] = []
+        self.reviewed: dict[str, set[int]] = {}
+
+    @property
+    def session(self) -> LabelingSession:
+        return self.w.session
+
+    # -- choosing samples -------------------------------------------------------------------
+    def pick(self, queue: str, position: int) -> None:
+        """The expert chose ``position`` in ``queue`` (a click or an arrow key)."""
+        self.active = queue
+        self.engaged = True
+        self.show(position, paint_now=True)
+
+    def show(self, position: int | None, paint_now: bool = False) -> None:
+        self.current = position
+        w = self.w
+        if self.active != "table":
+            w.table.select_position(position)
+        if self.active != "suggestions":
+            w.suggestion_queue.select_position(
+                position if position in self._sugg_positions() else None
+            )
+        if self.active != "review":
+            w.review_queue.select_position(
+                position if position in self._review_positions() else None
+            )
+        w.presenter.show(
+            position, self.target, self.suggested_class(position), self.context(), paint_now
+        )
+        self.sig_current_changed.emit(position)
+
+    def context(self) -> str:
+        return {
+            "suggestions": "Suggested",
+            "review": "Under review",
+            "table": "Picked in the table",
+        }[self.active]
+
+    def suggested_class(self, position: int | None) -> str | None:
+        if position is None:
+            return None
+        if self.active == "review":
+            entry = self._review_entry(position)
+            if entry is not None:
+                return str(entry.suggested)
+        predicted = self.w.jobs.predicted.get(self.target)
+        return None if predicted is None else str(predicted[position])
+
+    def move(self, step: int) -> None:
+        """Arrow keys when no list has focus: step through the active queue."""
+        if self.active == "table":
+            nxt = (
+                self.w.table.position_after(self.current, step)
+                if self.current is not None
+                else None
+            )
+        else:
+            positions = (
+                self._sugg_positions() if self.active == "suggestions" else self._review_positions()
+            )
+            if not positions:
+                return
+            i = positions.index(self.current) if self.current in positions else -1
+            nxt = positions[max(0, min(len(positions) - 1, i + step))]
+        if nxt is not None:
+            self.pick(self.active, nxt)
+
+    # -- labelling --------------------------------------------------------------------------
+    def label_key(self, key: str) -> None:
+        """A number key: the class it stands for on the current target."""
+        index = self.w.class_key_map.get(key)
+        if index is not None:
+            self.label_index(index)
+
+    def label_index(self, index: int) -> None:
+        classes = self.session.schema.target(self.target).classes
+        if 0 <= index < len(classes):
+            self._commit("label", classes[index], "human")
+
+    def accept(self) -> None:
+        suggested = self.suggested_class(self.current)
+        if suggested is None:
+            self.w.show_status("No suggestion yet: the model needs labels of two classes.")
+            return
+        self._commit("label", suggested, "suggestion")
+
+    def unsure(self) -> None:
+        self._commit("unsure", None, "human")
+
+    def _commit(self, kind: str, value: str | None, source: str) -> None:
+        position = self.current
+        if position is None:
+            return
+        session, target = self.session, self.target
+        row_id = session.row_id_at(position)
+        try:
+            if kind == "unsure":
+                session.mark_unsure(row_id, target)
+                text = f"Mark {row_id} unsure"
+            else:
+                session.label(row_id, target, value, source=source)
+                text = f"Label {row_id} as {value}"
+        except UserError as exc:
+            self.w.show_error(str(exc))
+            return
+        self.engaged = True
+        command = LabelCommand(session, text, position, target, self._on_undo_redo)
+        self.w.undo_stack.push(command)
+        self._after_change(position, target)
+        self._advance(position)
+        self.sig_labelled.emit(position)
+
+    def _after_change(self, position: int, target: str) -> None:
+        """Refresh what one label changes: its table row, the map marker, the model state."""
+        w = self.w
+        state = self.session.label_state(self.session.row_id_at(position), target)
+        event = self.session.label_event(self.session.row_id_at(position), target)
+        source = event.source if event is not None and (state.label or state.unsure) else None
+        w.table.set_label(target, position, state.label, state.unsure, source)
+        w.update_map_labels(target)
+        w.jobs.labels_changed()
+        w.update_counts()
+
+    def _advance(self, position: int) -> None:
+        """Show the next item of the active queue (at once, from memory)."""
+        if self.active == "table":
+            nxt = self.w.table.position_after(position)
+        elif self.active == "review":
+            self.reviewed.setdefault(self.target, set()).add(position)
+            nxt = self._next_in(self.w.review_queue, position)
+            self.review = [e for e in self.review if e.position != position]
+        else:
+            nxt = self._next_in(self.w.suggestion_queue, position)
+            self.suggestions = [e for e in self.suggestions if e.position != position]
+            if nxt is None:
+                self.refresh_suggestions()
+                nxt = self.w.suggestion_queue.position_at(0)
+        if self.active == "suggestions" and nxt is not None:
+            self.w.suggestion_queue.select_position(nxt)
+        elif self.active == "review":
+            self.w.review_queue.select_position(nxt)
+        self.show(nxt, paint_now=True)
+
+    def _next_in(self, queue: Any, position: int) -> int | None:
+        row = queue.remove_position(position)
+        if row < 0:
+            row = 0
+        return (
+            queue.position_at(row)
+            if queue.position_at(row) is not None
+            else queue.position_at(row - 1)
+        )
+
+    def _on_undo_redo(self, change: Change | None, undone: bool) -> None:
+        if change is None:
+            return
+        try:
+            position = self.session.position(change.row)
+        except UserError:
+            return
+        if change.target != self.target:
+            self.w.set_target(change.target)
+        self._after_change(position, change.target)
+        if undone and self.active == "suggestions" and position not in self._sugg_positions():
+            self._put_first_in_suggestions(position)
+        self.show(position, paint_now=True)
+
+    # -- queues -----------------------------------------------------------------------------
+    def refresh_suggestions(self, keep_current: bool = True) -> None:
+        """A new batch from the current model; the sample on screen stays first.
+
+        Up to ``BIG`` rows the ranking (numpy over the pool) runs inline; above, it
+        runs in a worker and the batch appears when it is ready.
+        """
+        session, target = self.session, self.target
+        strategy = session.project.strategy
+        if session.n_rows > BIG:
+            self.w.suggestion_queue.set_status("Ranking the pool…")
+            self.w.jobs.request_suggestions(
+                target,
+                strategy.batch,
+                strategy.name,
+                lambda entries: self._apply_suggestions(target, entries, keep_current),
+            )
+            return
+        try:
+            entries = session.suggestions(target, strategy.batch, strategy.name)
+        except UserError as exc:
+            self.w.show_error(str(exc))
+            entries = []
+        self._apply_suggestions(target, entries, keep_current)
+
+    def _apply_suggestions(self, target: str, entries: list[Any], keep_current: bool) -> None:
+        if target != self.target:
+            return  # the expert switched targets while a worker ranked
+        batch = self.session.project.strategy.batch
+        entries = [e for e in entries if self._is_open(e.position)]
+        current = self.current
+        if (
+            keep_current
+            and self.engaged
+            and current is not None
+            and self._is_open(current)
+            and all(e.position != current for e in entries)
+        ):
+            entries = [self._entry_for(current), *entries[: max(0, batch - 1)]]
+        self.suggestions = entries
+        self.w.suggestion_queue.set_entries(entries)
+        self.w.suggestion_queue.set_status(self._suggestion_status())
+        if self.active == "suggestions":
+            if not self.engaged or current is None or not self._is_open(current):
+                first = entries[0].position if entries else None
+                self.w.suggestion_queue.select_position(first)
+                self.show(first)
+            else:
+                self.w.suggestion_queue.select_position(current)
+                self.show(current)
+
+    def _suggestion_status(self) -> str:
+        session, target = self.session, self.target
+        if session.model(target) is None:
+            return "No model yet: these samples spread over the data. Label a few of each class."
+        if session.model_is_stale(target):
+            return "Ranked by the previous model; the new one is on its way."
+        return ""
+
+    def _is_open(self, position: int) -> bool:
+        state = self.session.label_state(self.session.row_id_at(position), self.target)
+        return state.is_empty
+
+    def _entry_for(self, position: int) -> Any:
+        from app.core.session import SuggestionEntry
+
+        predicted = self.w.jobs.predicted.get(self.target)
+        conf = self.w.jobs.confidence.get(self.target)
+        return SuggestionEntry(
+            self.session.row_id_at(position),
+            position,
+            0.0,
+            "your pick",
+            None if predicted is None else predicted[position],
+            None if conf is None else float(conf[position]),
+        )
+
+    def _put_first_in_suggestions(self, position: int) -> None:
+        self.suggestions = [self._entry_for(position), *self.suggestions]
+        self.w.suggestion_queue.set_entries(self.suggestions)
+
+    def set_review_entries(self, entries: list[Any] | None) -> None:
+        done = self.reviewed.get(self.target, set())
+        self.review = [e for e in (entries or []) if e.position not in done]
+        self.w.review_queue.set_entries(self.review)
+        if self.active == "review" and self.current is not None:
+            self.w.review_queue.select_position(self.current)
+
+    def review_entry_for(self, position: int) -> Any | None:
+        return self._review_entry(position)
+
+    def _review_entry(self, position: int) -> Any | None:
+        return next((e for e in self.review if e.position == position), None)
+
+    def _sugg_positions(self) -> list[int]:
+        return [e.position for e in self.suggestions]
+
+    def _review_positions(self) -> list[int]:
+        return [e.position for e in self.review]

@@ -1,0 +1,326 @@
+"""The main window: docks around one labelling session, wired to the background jobs.
+
+The window is a shell. ``LabelController`` decides what a key does and what
+comes next, ``SamplePresenter`` fills the sample views, ``ModelJobs`` runs
+training, review, the map and the learning curve in worker threads, and
+``layout_state`` persists the arrangement. Closing the window cancels and joins
+every worker before the session closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QUndoStack
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QToolBar, QWidget
+
+from app.gui import layout_state
+from app.gui.actions import build_menus, create_actions, update_class_actions
+from app.gui.deferred import DeferredSteps
+from app.gui.docks import build_docks
+from app.gui.errors import MessageBanner
+from app.gui.labeling import LabelController
+from app.gui.model_jobs import BIG, ModelJobs
+from app.gui.presenter import SamplePresenter, target_arrays
+from app.gui.result_views import JobResultViews
+from app.gui.sample_facts import compute_stats, display_columns
+from app.gui.settings import GuiSettings
+from app.gui.status import JobStatusWidget, ModelStatusLabel
+from app.gui.workers import TaskRunner
+from models.strategies import STRATEGIES
+from widgets.contributions_chart import ContributionChart
+from widgets.label_bar import LabelBar
+from widgets.model_panel import ModelPanel
+from widgets.overview_map import OverviewMap
+from widgets.review_queue import ReviewQueue
+from widgets.sample_view import SampleView
+from widgets.samples_table import SamplesTable
+from widgets.shape_curve import ShapeCurveWidget
+from widgets.suggestion_queue import SuggestionQueue
+
+if TYPE_CHECKING:
+    from app.core.session import LabelingSession
+
+log = logging.getLogger(__name__)
+
+TABLE_FEATURES = 40  # beyond this many columns the table shows the targets' features only
+
+
+def keys_hint(classes: list[str], keys: dict[str, int]) -> str:
+    """The status bar's reminder of the labelling keys for the current target."""
+    if all(classes[i] == k for k, i in keys.items()):
+        keyed = [f"{min(keys)}–{max(keys)} class"] if len(keys) > 2 else [*keys]
+    else:
+        keyed = [f"{k} {classes[i]}" for k, i in sorted(keys.items(), key=lambda kv: kv[1])]
+    return "Keys:  " + " · ".join([*keyed, "Enter accept", "S unsure", "↑↓ move", "Ctrl+Z undo"])
+
+
+class MainWindow(QMainWindow):
+    """One project open for labelling."""
+
+    sig_ready = Signal()  # the first model and its suggestions are shown
+
+    def __init__(self, session: LabelingSession, settings: GuiSettings | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = settings or GuiSettings()
+        self.setObjectName("labelwrightMain")
+        self.setWindowTitle(f"Labelwright — {session.project.path.stem}")
+        self.setDockNestingEnabled(True)
+        self.runner = TaskRunner(lambda: self.session.labels_version, self)
+        self.undo_stack = QUndoStack(self)
+        self.jobs = ModelJobs(session, self.runner, self)
+        self.deferred = DeferredSteps(self)
+        self.ready = False
+        self._closing = False
+        self.class_key_map: dict[str, int] = {}
+        self.default_state = QByteArray()
+
+        self._build_widgets()
+        self.presenter = SamplePresenter(self)
+        self.controller = LabelController(self)
+        self.docks = build_docks(self)
+        self.actions_ = create_actions(self)
+        build_menus(self, self.actions_)
+        self._build_toolbars()
+        self._build_status_bar()
+        self._connect()
+        self.resize(1600, 1000)
+        layout_state.restore(self)
+        self._populate()
+
+    # -- construction -----------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        placeholder = QWidget()
+        placeholder.setObjectName("centralPlaceholder")
+        placeholder.setMaximumSize(0, 0)
+        self.setCentralWidget(placeholder)
+        placeholder.hide()
+        self.table = SamplesTable()
+        self.sample_view = SampleView()
+        self.label_bar = LabelBar()
+        self.chart = ContributionChart()
+        self.shape = ShapeCurveWidget()
+        self.suggestion_queue = SuggestionQueue()
+        self.review_queue = ReviewQueue()
+        self.overview = OverviewMap()
+        self.model_panel = ModelPanel()
+        self.banner = MessageBanner()
+
+    def _build_toolbars(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("toolbar_main")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.target_combo = QComboBox()
+        self.target_combo.setObjectName("targetCombo")
+        self.target_combo.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.target_combo.setMinimumContentsLength(12)
+        self.target_combo.addItems(self.session.targets)
+        self.target_combo.setToolTip("The label column you are working on")
+        self._target_label = QLabel("  Target: ")
+        self._target_label_action = bar.addWidget(self._target_label)
+        self._target_combo_action = bar.addWidget(self.target_combo)
+        several = len(self.session.targets) > 1
+        self._target_label_action.setVisible(several)
+        self._target_combo_action.setVisible(several)
+        bar.addSeparator()
+        for action in (
+            self.actions_.undo,
+            self.actions_.redo,
+            self.actions_.retrain,
+            self.actions_.review,
+        ):
+            bar.addAction(action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.banner_bar = QToolBar("Messages")
+        self.banner_bar.setObjectName("toolbar_messages")
+        self.banner_bar.setMovable(False)
+        self.banner_bar.addWidget(self.banner)
+        self.banner.sig_dismissed.connect(self.banner_bar.hide)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner_bar)
+        self.banner_bar.hide()
+        self.label_bar.set_undo_actions(self.actions_.undo, self.actions_.redo)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.keys_hint = QLabel()
+        self.keys_hint.setStyleSheet("color: #6B6B6B; padding-left: 6px;")
+        status.addWidget(self.keys_hint)
+        self.counts_label = QLabel()
+        self.model_status = ModelStatusLabel()
+        self.job_status = JobStatusWidget(self.runner)
+        status.addPermanentWidget(self.job_status)
+        status.addPermanentWidget(self.counts_label)
+        status.addPermanentWidget(self.model_status)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.table.sig_current_changed.connect(lambda p: c.pick("table", p))
+        self.suggestion_queue.sig_current_changed.connect(lambda p: c.pick("suggestions", p))
+        self.review_queue.sig_current_changed.connect(lambda p: c.pick("review", p))
+        self.overview.sig_point_clicked.connect(lambda p: c.pick("table", p))
+        self.overview.sig_selection_changed.connect(self.table.set_position_filter)
+        self.label_bar.sig_class_chosen.connect(c.label_index)
+        self.label_bar.sig_accept.connect(c.accept)
+        self.label_bar.sig_unsure.connect(c.unsure)
+        self.chart.sig_term_clicked.connect(self._on_term_clicked)
+        self.review_queue.comparison.sig_term_clicked.connect(self._on_term_clicked)
+        self.model_panel.sig_feature_clicked.connect(self._on_term_clicked)
+        self.suggestion_queue.sig_strategy_changed.connect(self._on_strategy)
+        self.suggestion_queue.sig_batch_changed.connect(self._on_batch)
+        self.suggestion_queue.sig_refresh_requested.connect(lambda: c.refresh_suggestions())
+        self.review_queue.sig_refresh_requested.connect(self.request_review)
+        self.target_combo.currentTextChanged.connect(self.set_target)
+        self.model_status.sig_retrain_requested.connect(self.jobs.retrain_now)
+        self.results = JobResultViews(self)
+
+    def _populate(self) -> None:
+        """Fill the views from memory, select the first suggestion, start the background jobs."""
+        session = self.session
+        data = session.data
+        shown = [
+            c
+            for c in dict.fromkeys(f for t in session.targets for f in display_columns(session, t))
+            if c in data.columns
+        ]
+        columns = shown
+        if len(columns) > TABLE_FEATURES:
+            features = dict.fromkeys(f for t in session.targets for f in session.features(t))
+            columns = list(features)
+        ids = data[session.schema.id_column].to_numpy(dtype=object)
+        self.table.set_table(ids, {c: data[c].to_numpy() for c in columns})
+        for t in session.targets:
+            self.table.set_target(
+                t, target_arrays(session, t), list(session.schema.target(t).classes)
+            )
+        strategy = session.project.strategy
+        self.suggestion_queue.set_strategies(STRATEGIES, strategy.name)
+        self.suggestion_queue.set_batch(strategy.batch)
+        stat_columns = [str(c) for c in shown]
+        if session.n_rows <= BIG:
+            self.presenter.stats = compute_stats(data, stat_columns, session.schema.column_kinds)
+        else:
+            self.jobs.request_stats(stat_columns)
+        target = session.project.layout.get("target")
+        self.set_target(target if target in session.targets else session.targets[0], force=True)
+        self.update_counts()
+        self.jobs.retrain_now()  # first in the CPU lane
+        self.jobs.request_projection()
+        self.results.on_model_state(self.jobs.state())
+        self.suggestion_queue.list.setFocus()
+
+    # -- target -----------------------------------------------------------------------------
+    def set_target(self, target: str, force: bool = False) -> None:
+        if target not in self.session.targets or (target == self.controller.target and not force):
+            return
+        c = self.controller
+        c.target = target
+        self.session.project.layout["target"] = target
+        if self.target_combo.currentText() != target:
+            self.target_combo.blockSignals(True)
+            self.target_combo.setCurrentText(target)
+            self.target_combo.blockSignals(False)
+        classes = list(self.session.schema.target(target).classes)
+        self.label_bar.set_classes(classes)
+        self.class_key_map = update_class_actions(self.actions_, classes)
+        self.keys_hint.setText(keys_hint(classes, self.class_key_map))
+        self.table.set_current_target(target, display_columns(self.session, target))
+        self._push_predictions(target)
+        self.deferred.later("map", self.results.update_map_colors)
+        self.deferred.later("importances", self.results.show_importances)
+        c.set_review_entries(self.jobs.review_entries(target))
+        self.results.review_status(target)
+        c.refresh_suggestions(keep_current=False)
+        if c.active != "suggestions":
+            c.show(c.current)
+        self.update_counts()
+        if self.docks["review"].isVisible() and target not in self.jobs.review_results:
+            self.request_review()
+
+    def push_all_predictions(self) -> None:
+        for t in self.session.targets:
+            self._push_predictions(t)
+
+    def _push_predictions(self, target: str) -> None:
+        self.table.set_predictions(
+            target, self.jobs.predicted.get(target), self.jobs.confidence.get(target)
+        )
+
+    def request_review(self) -> None:
+        target = self.controller.target
+        self.review_queue.set_status(f"Checking the labels of {target} with out-of-fold models…")
+        self.jobs.request_review(target)
+
+    def update_map_labels(self, target: str) -> None:
+        if target == self.controller.target:
+            self.deferred.later("map", self.results.update_map_colors)
+
+    def update_counts(self) -> None:
+        session, target = self.session, self.controller.target
+        n_labels = len(session.store.labels(target))
+        n_unsure = len(session.store.unsure(target))
+        unsure = f" · {n_unsure} unsure" if n_unsure else ""
+        self.counts_label.setText(f"{target}: {n_labels:,} of {session.n_rows:,} labelled{unsure}")
+
+    def show_error(self, text: str, level: str = "error") -> None:
+        log.info("Shown to the user: %s", text)
+        self.banner.show_message(text, level)
+        self.banner_bar.show()
+
+    def show_status(self, text: str, ms: int = 5000) -> None:
+        self.statusBar().showMessage(text, ms)
+
+    def _on_term_clicked(self, feature: str) -> None:
+        self.presenter.shape_feature = feature
+        self.presenter.show_shape(feature, self.controller.target, self.controller.current)
+        self.docks["explain"].raise_()
+
+    def _on_strategy(self, name: str) -> None:
+        self.session.project.strategy.name = name
+        self.controller.refresh_suggestions(keep_current=False)
+
+    def _on_batch(self, n: int) -> None:
+        self.session.project.strategy.batch = int(n)
+        self.controller.refresh_suggestions()
+
+    # -- file actions and lifecycle ---------------------------------------------------------
+    def open_dialog(self) -> None:
+        from app.gui.file_actions import open_dialog
+
+        open_dialog(self)
+
+    def export_dialog(self) -> None:
+        from app.gui.file_actions import export_dialog
+
+        export_dialog(self)
+
+    def reset_layout(self) -> None:
+        layout_state.reset(self)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Arrows that no focused list used still step through the active queue."""
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up) and not event.modifiers():
+            self.controller.move(1 if event.key() == Qt.Key.Key_Down else -1)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing:
+            self._closing = True
+            self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Save the layout, cancel and join every worker, then close the session."""
+        try:
+            layout_state.save(self)
+        except Exception:
+            log.exception("Saving the layout failed")
+        self.deferred.cancel_all()
+        self.runner.shutdown()
+        self.session.close()

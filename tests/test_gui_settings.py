@@ -1,0 +1,40 @@
+"""The GUI settings file: typed, versioned, written atomically, tolerant of damage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.gui.settings import SETTINGS_VERSION, GuiSettings, load_settings, save_settings
+
+
+def test_settings_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    settings = GuiSettings(geometry="AAA", window_state="BBB")
+    settings.remember("/data/a.csv")
+    settings.remember("/data/b.csv")
+    settings.remember("/data/a.csv")
+    save_settings(settings, path)
+    again = load_settings(path)
+    assert again == settings
+    assert again.recent == ["/data/a.csv", "/data/b.csv"]
+    assert json.loads(path.read_text())["version"] == SETTINGS_VERSION
+
+
+def test_damaged_or_foreign_settings_fall_back_to_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text("{ not json")
+    assert load_settings(path) == GuiSettings()
+    path.write_text(json.dumps({"version": SETTINGS_VERSION + 1, "geometry": "x"}))
+    assert load_settings(path) == GuiSettings()  # written by a newer Labelwright
+    path.write_text(json.dumps({"version": 1, "geometry": 5, "recent": ["a", 3]}))
+    loaded = load_settings(path)
+    assert loaded.geometry == "" and loaded.recent == ["a"]  # wrong types are dropped
+    assert load_settings(tmp_path / "missing.json") == GuiSettings()
+
+
+def test_version_zero_settings_are_migrated() -> None:
+    old = {"version": 0, "state": "QUJD", "geometry": "R0VP"}
+    settings = GuiSettings.from_json(old)
+    assert settings.window_state == "QUJD" and settings.geometry == "R0VP"
+    assert settings.version == SETTINGS_VERSION
