@@ -14,11 +14,14 @@ with few labels: on breast cancer with 20–150 labels they halve the log-loss
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from models import quiet
+
+quiet.install()
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,9 +103,7 @@ def fit_ebm(
             early_stopping_rounds=0,
             max_rounds=min(settings.max_rounds, 150),
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ebm.fit(X, y)
+    ebm.fit(X, y)
     return ebm
 
 
@@ -147,10 +148,8 @@ def explain_rows(
 ) -> list[Contributions]:
     """Per-sample contributions of every term (pairs too) to every class."""
     model_classes = [str(c) for c in ebm.classes_]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        raw = np.asarray(ebm.eval_terms(X), dtype=np.float64)
-        proba = align_proba(ebm.predict_proba(X), model_classes, classes)
+    raw = np.asarray(ebm.eval_terms(X), dtype=np.float64)
+    proba = align_proba(ebm.predict_proba(X), model_classes, classes)
     intercept = np.atleast_1d(np.asarray(ebm.intercept_, dtype=np.float64))
     out: list[Contributions] = []
     for i in range(len(X)):

@@ -10,7 +10,6 @@ adding labels rather than the noise of drawing different ones.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -102,9 +101,7 @@ def learning_curve(
             if len(np.unique(labels[subset])) < 2:
                 continue
             ebm = fit_ebm(X.iloc[subset], labels[subset], feature_types, settings)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                predicted = np.asarray(ebm.predict(X.iloc[test])).astype(str)
+            predicted = np.asarray(ebm.predict(X.iloc[test])).astype(str)
             scores[s, f] = f1_score(
                 labels[test], predicted, labels=scored, average="macro", zero_division=0
             )

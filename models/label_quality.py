@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,9 +41,7 @@ def out_of_fold_proba(
     k = int(max(2, min(folds, counts.min())))
     proba = np.zeros((len(y), len(classes)))
     splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=settings.random_state)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        splits = list(splitter.split(np.zeros(len(y)), y))
+    splits = list(splitter.split(np.zeros(len(y)), y))
     for i, (train, test) in enumerate(splits):
         check_stop(should_stop)
         report(progress, i / k, f"Cross-checking labels, fold {i + 1} of {k}")
@@ -55,9 +52,7 @@ def out_of_fold_proba(
             ) / len(y_train)
             continue
         ebm = fit_ebm(X.iloc[train], y_train, feature_types, settings)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            raw = ebm.predict_proba(X.iloc[test])
+        raw = ebm.predict_proba(X.iloc[test])
         proba[test] = align_proba(raw, [str(c) for c in ebm.classes_], classes)
     return proba
 
@@ -85,10 +80,8 @@ def rank_label_issues(
         quality = np.ones(len(labels))
         flagged = np.zeros(len(labels), dtype=bool)
     else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            quality = get_label_quality_scores(sub_labels, sub, method="self_confidence")
-            flagged = find_label_issues(sub_labels, sub, filter_by="prune_by_noise_rate")
+        quality = get_label_quality_scores(sub_labels, sub, method="self_confidence")
+        flagged = find_label_issues(sub_labels, sub, filter_by="prune_by_noise_rate")
     score = 1.0 - np.asarray(quality, dtype=np.float64)
     suggested = np.argmax(oof, axis=1)
     order = np.lexsort((-score, ~flagged))

@@ -14,12 +14,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 
-from widgets.qt_workarounds import guard_singleton_refcounts
-
-# Every plot widget imports this module; PySide6 6.12.0 would otherwise abort the
-# interpreter after a few thousand Qt calls (see qt_workarounds).
-guard_singleton_refcounts()
-
 POSITIVE = "#D55E00"  # pushes towards the class
 NEGATIVE = "#0072B2"  # pushes away from the class
 INTERCEPT = "#5F5F5F"

@@ -17,7 +17,6 @@ import io
 import json
 import platform
 import re
-import warnings
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -100,9 +99,7 @@ def labels_csv(events: Iterable[LabelEvent]) -> bytes:
 def model_json(ebm: ExplainableBoostingClassifier) -> bytes:
     """interpret's own JSON export (its 'beta' warning is expected, not news)."""
     buf = io.StringIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ebm.to_json(buf, detail="all", indent=None)
+    ebm.to_json(buf, detail="all", indent=None)
     return buf.getvalue().encode("utf-8")
 
 

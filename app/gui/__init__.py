@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from app.gui.settings import GuiSettings
     from models.ebm import EBMSettings
 
-from widgets.qt_workarounds import guard_singleton_refcounts
-
-guard_singleton_refcounts()  # PySide6 6.12 on Python 3.11 steals references to None/True
-
 log = logging.getLogger(__name__)
 
 SWITCH_INTERVAL_S = 0.001
@@ -116,15 +112,10 @@ def create_main_window(
 
 
 def quiet_library_warnings() -> None:
-    """interpret warns on every fit with missing values; nobody at the GUI can act on it.
+    """Expected library warnings (see models.quiet) never reach the user."""
+    from models import quiet
 
-    ``warnings.catch_warnings`` (used around fits in ``models``) is not thread-safe
-    before Python 3.14: when the GUI thread leaves its own block it restores the
-    filter list under a worker's feet. A permanent filter survives that.
-    """
-    import warnings
-
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"interpret\.")
+    quiet.install()
 
 
 def _forget(window: Any) -> None:
