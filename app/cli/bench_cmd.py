@@ -19,7 +19,7 @@ BUDGETS = {
     "scoring_ratio": (">=", 5.0),
     "memory_ratio": ("<=", 3.0),
     "max_stall_ms": ("<=", 50.0),
-    "key_to_paint_ms": ("<=", 50.0),
+    "key_to_paint_max_ms": ("<=", 50.0),
     "startup_s": ("<=", 2.0),
 }
 
@@ -134,7 +134,7 @@ def format_table(results: dict[str, Any]) -> str:
         "scoring_ratio": f"scoring {results.get('scoring_rows', 0):,} x 20 vs interpret (x)",
         "memory_ratio": "peak memory while scoring / dataset",
         "max_stall_ms": "longest GUI stall during retrain+score (ms)",
-        "key_to_paint_ms": "key press to next sample painted (ms)",
+        "key_to_paint_max_ms": "key press to next sample painted, worst (ms)",
         "startup_s": "startup to usable window (s)",
     }
     for key, info in results["budgets"].items():
