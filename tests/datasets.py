@@ -27,7 +27,7 @@ def breast_cancer_files(
     given = y.copy()
     flipped: list[int] = []
     if flip_fraction > 0:
-        chosen = rng.choice(len(y), size=int(round(flip_fraction * len(y))), replace=False)
+        chosen = rng.choice(len(y), size=round(flip_fraction * len(y)), replace=False)
         given[chosen] = np.where(given[chosen] == "benign", "malignant", "benign")
         flipped = [int(ids[i]) for i in chosen]
     label = np.full(len(y), None, dtype=object)

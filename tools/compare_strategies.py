@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.cli import main as labelwright  # noqa: E402
-from tests.datasets import breast_cancer_files  # noqa: E402
+from app.cli import main as labelwright
+from tests.datasets import breast_cancer_files
 
 STRATEGIES = ("random", "margin", "committee")
 
@@ -43,16 +43,33 @@ def main() -> int:
         rounds = {}
         for strategy in STRATEGIES:
             result = folder / f"{strategy}.json"
-            code = labelwright(["simulate", "--data", str(data), "--truth", str(truth),
-                                "--target", "label", "--strategy", strategy,
-                                "--batch", str(args.batch), "--budget", str(args.budget),
-                                "--seed", str(seed), "--out", str(result)])
+            code = labelwright(
+                [
+                    "simulate",
+                    "--data",
+                    str(data),
+                    "--truth",
+                    str(truth),
+                    "--target",
+                    "label",
+                    "--strategy",
+                    strategy,
+                    "--batch",
+                    str(args.batch),
+                    "--budget",
+                    str(args.budget),
+                    "--seed",
+                    str(seed),
+                    "--out",
+                    str(result),
+                ]
+            )
             if code:
                 return code
             rounds[strategy] = json.loads(result.read_text())["rounds"]
         final = rounds["random"][-1]["targets"]["label"]["model_f1"]
         need = [labels_to_reach(rounds[s], "label", final) for s in STRATEGIES]
-        print(f"{seed:>4}  {final:>15.4f}  " + "  ".join(f"{str(n):>10}" for n in need))
+        print(f"{seed:>4}  {final:>15.4f}  " + "  ".join(f"{n!s:>10}" for n in need))
     print(f"Rounds written under {out}")
     return 0
 
