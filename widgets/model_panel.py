@@ -105,7 +105,7 @@ class ModelPanel(QWidget):
         left.setTicks([ticks, []])
         metrics = QFontMetrics(palette.font(palette.TICK_PT))
         left.setWidth(max(metrics.horizontalAdvance(t) for _, t in ticks) + 16)
-        self._imp.setXRange(0, hi * 1.18, padding=0)
+        self._imp.setXRange(0, hi * 1.3, padding=0)
         self._imp.setYRange(-0.6, len(values) - 0.4, padding=0)
         self._imp_stack.setCurrentIndex(1)
 

@@ -103,6 +103,8 @@ def style_plot(plot: pg.PlotItem, grid_x: bool = False, grid_y: bool = False) ->
         axis.setTextPen(pg.mkPen(FOREGROUND))
         axis.setStyle(tickFont=font(TICK_PT), tickTextOffset=6)
         axis.label.setFont(font(LABEL_PT))
+        # Experts read log-odds and measurements as written: never "400 (x0.001)".
+        axis.enableAutoSIPrefix(False)
     plot.showGrid(x=grid_x, y=grid_y, alpha=0.15)
     plot.hideButtons()
     plot.setMenuEnabled(False)
