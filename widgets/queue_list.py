@@ -7,6 +7,8 @@ same way after a label. Reason tags are drawn as coloured pills.
 
 from __future__ import annotations
 
+import builtins
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
@@ -182,3 +184,24 @@ class QueueList(QTreeWidget):
 
 def tag_color(tag: str) -> str:
     return TAG_COLORS.get(tag, palette.MUTED_TEXT)
+
+
+class QueueNavigation:
+    """Moving through a queue panel's list; panels that own a ``QueueList`` mix this in."""
+
+    list: QueueList
+
+    def positions(self) -> builtins.list[int]:
+        return self.list.positions()
+
+    def current_position(self) -> int | None:
+        return self.list.current_position()
+
+    def select_position(self, position: int | None) -> bool:
+        return self.list.select_position(position)
+
+    def remove_position(self, position: int) -> int:
+        return self.list.remove_position(position)
+
+    def position_at(self, row: int) -> int | None:
+        return self.list.position_at(row)

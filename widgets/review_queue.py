@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QToolButton, QVBox
 from models.ebm import Contributions
 from widgets import palette
 from widgets.contributions_chart import ContributionComparison
-from widgets.queue_list import QueueList
+from widgets.queue_list import QueueList, QueueNavigation
 
 
-class ReviewQueue(QWidget):
+class ReviewQueue(QueueNavigation, QWidget):
     """Suspicious labels ranked by confident learning, with the two explanations compared."""
 
     sig_current_changed = Signal(int)
@@ -76,18 +76,3 @@ class ReviewQueue(QWidget):
 
     def status(self) -> str:
         return self._status.text()
-
-    def positions(self) -> list[int]:
-        return self.list.positions()
-
-    def current_position(self) -> int | None:
-        return self.list.current_position()
-
-    def select_position(self, position: int | None) -> bool:
-        return self.list.select_position(position)
-
-    def remove_position(self, position: int) -> int:
-        return self.list.remove_position(position)
-
-    def position_at(self, row: int) -> int | None:
-        return self.list.position_at(row)

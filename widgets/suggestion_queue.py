@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets import palette
-from widgets.queue_list import QueueList
+from widgets.queue_list import QueueList, QueueNavigation
 
 STRATEGY_TEXT = {
     "margin": "Margin",
@@ -28,7 +28,7 @@ STRATEGY_TEXT = {
 }
 
 
-class SuggestionQueue(QWidget):
+class SuggestionQueue(QueueNavigation, QWidget):
     """A ranked batch of samples to label, with a strategy picker and a batch size."""
 
     sig_current_changed = Signal(int)  # data position picked by the user
@@ -113,18 +113,3 @@ class SuggestionQueue(QWidget):
     def set_status(self, text: str) -> None:
         self._status.setText(text)
         self._status.setVisible(bool(text))
-
-    def positions(self) -> list[int]:
-        return self.list.positions()
-
-    def current_position(self) -> int | None:
-        return self.list.current_position()
-
-    def select_position(self, position: int | None) -> bool:
-        return self.list.select_position(position)
-
-    def remove_position(self, position: int) -> int:
-        return self.list.remove_position(position)
-
-    def position_at(self, row: int) -> int | None:
-        return self.list.position_at(row)
