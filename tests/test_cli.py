@@ -23,6 +23,8 @@ def _one_sentence(text: str) -> None:
     ("argv", "needle"),
     [
         (["export", "missing.lwproj", "--out", "x.csv"], "does not exist"),
+        (["missing.csv"], "does not exist"),
+        (["--screenshot", "x.png", "missing.lwbundle"], "does not exist"),
         (["audit", "--data", "nope.csv", "--target", "label", "--out", "a.csv"], "does not exist"),
         (
             [

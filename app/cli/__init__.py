@@ -87,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = command_parser().parse_args(args_list)
             return run_command(args)
         args = gui_parser().parse_args(args_list)
+        if args.path is not None and args.path != "demo":
+            _existing(args.path, "data or project")
         from app.gui import run_gui
 
         return run_gui(args.path, screenshot=args.screenshot, debug=args.debug)
