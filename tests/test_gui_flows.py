@@ -400,3 +400,28 @@ def test_a_map_selection_filters_the_table_and_a_click_shows_the_sample(
     w.overview.sig_point_clicked.emit(42)
     assert w.controller.current == 42 and w.controller.active == "table"
     assert w.sample_view.title() == str(w.session.row_id_at(42))
+
+
+def test_export_bundle_then_open_it_gives_the_same_session(
+    qtbot: Any, window: Any, tmp_path: Any
+) -> None:
+    from app.gui.bundle_actions import export_bundle_to
+
+    w = window
+    wait_ready(qtbot, w)
+    w.target_combo.setCurrentText("HTN_label")
+    qtbot.keyClick(w, Qt.Key.Key_2)  # a fresh label makes the models stale
+    labels = {t: w.session.labels(t) for t in w.session.targets}
+    out = tmp_path / "shared.lwbundle"
+    export_bundle_to(w, str(out), include_data=True)
+    qtbot.waitUntil(out.exists, timeout=READY_MS)  # written once the retrain has finished
+    w.close()
+    again = create_main_window(out, model_settings=EBMSettings.tiny())
+    assert again is not None
+    qtbot.addWidget(again)
+    try:
+        assert {t: again.session.labels(t) for t in again.session.targets} == labels
+        assert again.controller.target == "HTN_label"  # the layout travelled with it
+        assert again.windowTitle() != ""
+    finally:
+        again.close()

@@ -53,6 +53,8 @@ def open_session(
     from app.core.opening import guess_schema, needs_setup
     from app.core.session import LabelingSession
 
+    if str(path).lower().endswith(".lwbundle"):
+        return _open_bundle(path, interactive, parent)
     if not needs_setup(path):
         return LabelingSession.open(path)
     data, schema = guess_schema(path)
@@ -64,6 +66,24 @@ def open_session(
             return None
         schema = dialog.schema()
     return LabelingSession.create(path, schema)
+
+
+def _open_bundle(path: str | Path, interactive: bool, parent: Any) -> LabelingSession | None:
+    """A bundle whose data is neither inside nor beside it asks the user for the file."""
+    from app.core.bundle import MissingDataError, open_bundle
+    from app.core.session import LabelingSession
+
+    try:
+        return open_bundle(LabelingSession, path)
+    except MissingDataError as missing:
+        if not interactive:
+            raise
+        from app.gui.bundle_actions import pick_bundle_data
+
+        chosen = pick_bundle_data(parent, missing)
+        if chosen is None:
+            return None
+        return open_bundle(LabelingSession, path, data_path=chosen)
 
 
 def create_main_window(

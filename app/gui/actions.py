@@ -26,6 +26,7 @@ DIGITS = [str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)]
 class Actions:
     open: QAction
     export: QAction
+    export_bundle: QAction
     reset_layout: QAction
     quit: QAction
     undo: QAction
@@ -71,6 +72,13 @@ def create_actions(w: MainWindow) -> Actions:
             ["Ctrl+E"],
             "Write the labelled data as CSV or Parquet",
         ),
+        export_bundle=_action(
+            w,
+            "Export &bundle…",
+            w.export_bundle_dialog,
+            ["Ctrl+Shift+E"],
+            "Write labels, settings, models and layout as one shareable file",
+        ),
         reset_layout=_action(
             w, "&Reset layout", w.reset_layout, None, "Put every panel back where it started"
         ),
@@ -106,6 +114,7 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     file_menu = bar.addMenu("&File")
     file_menu.addAction(a.open)
     file_menu.addAction(a.export)
+    file_menu.addAction(a.export_bundle)
     file_menu.addSeparator()
     file_menu.addAction(a.reset_layout)
     file_menu.addSeparator()

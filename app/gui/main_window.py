@@ -298,6 +298,11 @@ class MainWindow(QMainWindow):
 
         export_dialog(self)
 
+    def export_bundle_dialog(self) -> None:
+        from app.gui.bundle_actions import export_bundle_dialog
+
+        export_bundle_dialog(self)
+
     def reset_layout(self) -> None:
         layout_state.reset(self)
 

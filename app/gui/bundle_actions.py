@@ -1,0 +1,92 @@
+"""File › Export bundle… and the data picker for a bundle whose data was not found."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from app.core.errors import UserError
+from app.gui import layout_state
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+BUNDLE_FILTER = "Labelwright bundle (*.lwbundle)"
+
+
+def export_bundle_dialog(w: MainWindow) -> None:
+    start = (
+        Path(w.settings.last_directory or Path.home()) / f"{w.session.project.path.stem}.lwbundle"
+    )
+    path, _ = QFileDialog.getSaveFileName(w, "Export bundle", str(start), BUNDLE_FILTER)
+    if not path:
+        return
+    if not path.lower().endswith(".lwbundle"):
+        path += ".lwbundle"
+    answer = QMessageBox.question(
+        w,
+        "Export bundle",
+        "Include a copy of the data in the bundle?\n\n"
+        "With it, a colleague needs nothing else; without it, they need the same data file.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    export_bundle_to(w, path, include_data=answer == QMessageBox.StandardButton.Yes)
+
+
+def needs_retrain(w: MainWindow) -> bool:
+    session = w.session
+    return any(
+        len(set(session.labels(t).values())) >= 2
+        and (session.model(t) is None or session.model_is_stale(t))
+        for t in session.targets
+    )
+
+
+def export_bundle_to(w: MainWindow, path: str, include_data: bool = False) -> None:
+    """Write the bundle once the models match the labels; the fit runs in the worker."""
+    layout_state.save(w)  # the bundle carries the layout as it is now
+    if needs_retrain(w):
+        w.show_status("Bringing the models up to date before the bundle is written…", 0)
+
+        def on_models(current: bool) -> None:
+            if current and not needs_retrain(w):
+                w.jobs.sig_models_updated.disconnect(on_models)
+                _write(w, path, include_data)
+
+        w.jobs.sig_models_updated.connect(on_models)
+        w.jobs.retrain_now()
+        return
+    _write(w, path, include_data)
+
+
+def _write(w: MainWindow, path: str, include_data: bool) -> None:
+    from app.core.bundle import export_bundle
+
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        out = export_bundle(w.session, path, include_data=include_data)
+    except UserError as exc:
+        w.show_error(str(exc))
+        return
+    except OSError as exc:
+        w.show_error(f"Cannot write {path} ({exc.strerror}); choose another folder.")
+        return
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+    w.settings.last_directory = str(Path(path).parent)
+    w.show_status(f"Wrote the bundle {Path(out).name}.", 8000)
+
+
+def pick_bundle_data(parent: Any, error: Any) -> str | None:
+    """Ask for the data file a bundle needs; the import checks its SHA-256."""
+    QMessageBox.information(parent, "Data file needed", str(error))
+    path, _ = QFileDialog.getOpenFileName(parent, "Choose the bundle's data file", "")
+    return path or None
