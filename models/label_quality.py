@@ -37,6 +37,8 @@ def out_of_fold_proba(
     """Each labelled row scored by a model that never saw its label."""
     from sklearn.model_selection import StratifiedKFold
 
+    from models.scoring import compile_ebm
+
     _, counts = np.unique(y, return_counts=True)
     k = int(max(2, min(folds, counts.min())))
     proba = np.zeros((len(y), len(classes)))
@@ -52,7 +54,7 @@ def out_of_fold_proba(
             ) / len(y_train)
             continue
         ebm = fit_ebm(X.iloc[train], y_train, feature_types, settings)
-        raw = ebm.predict_proba(X.iloc[test])
+        raw = compile_ebm(ebm).predict_proba(X.iloc[test], device="cpu")
         proba[test] = align_proba(raw, [str(c) for c in ebm.classes_], classes)
     return proba
 
