@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -185,3 +186,35 @@ def test_audit_columns(tmp_path: Path) -> None:
     frame = pd.read_csv(out)
     assert list(frame.columns) == ["id", "given", "suggested", "score", "rank"]
     assert list(frame["rank"]) == list(range(1, 61))
+
+
+def test_simulate_stops_when_every_row_is_labelled(tmp_path: Path) -> None:
+    path = mixed_file(tmp_path, n=100)
+    frame = pd.read_csv(path)
+    truth = frame[["key"]].copy()
+    truth["a_label"] = np.where(frame["x1"].fillna(0) > 0, "pos", "neg")
+    truth.to_csv(tmp_path / "truth.csv", index=False)
+    out = tmp_path / "sim.json"
+    code = main(
+        [
+            "simulate",
+            "--data",
+            str(path),
+            "--truth",
+            str(tmp_path / "truth.csv"),
+            "--target",
+            "a_label",
+            "--strategy",
+            "margin",
+            "--batch",
+            "20",
+            "--budget",
+            "5000",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    rounds = json.loads(out.read_text())["rounds"]
+    assert rounds[-1]["labels"] == 100
+    assert [r["labels"] for r in rounds] == [60, 80, 100]

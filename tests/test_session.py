@@ -302,3 +302,14 @@ def test_demo_has_four_chained_targets() -> None:
     feats = {t: set(session.features(t)) for t in session.targets}
     assert feats["DM_label"] != feats["HTN_label"]
     session.close()
+
+
+def test_a_class_added_after_the_last_retrain_does_not_break_suggestions(
+    mixed: LabelingSession,
+) -> None:
+    mixed.retrain()
+    mixed.label("k220", "a_label", "borderline")
+    assert mixed.classes("a_label") == ["borderline", "neg", "pos"]
+    picks = mixed.suggestions("a_label", 10)
+    assert len(picks) == 10
+    assert all(p.predicted in ("neg", "pos") for p in picks)

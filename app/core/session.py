@@ -445,9 +445,13 @@ class LabelingSession:
         spec = self.schema.target(target)
         model = self._models.get(target)
         labelled = self._label_positions(target)
-        counts = {spec.classes.index(c): 0 for c in spec.classes}
+        # Class indices follow the model's columns: a class added since the last
+        # retrain has no column yet and cannot be a rare-class pick.
+        columns = model.classes if model is not None else spec.classes
+        counts = dict.fromkeys(range(len(columns)), 0)
         for value in labelled.values():
-            counts[spec.classes.index(value)] += 1
+            if value in columns:
+                counts[columns.index(value)] += 1
         disagreement = None
         if model is not None and strategy == "committee":
             disagreement = model.committee()

@@ -49,6 +49,12 @@ def simulate(
     """Rounds of (retrain, measure, query a batch, label it from the truth)."""
     from app.core.session import LabelingSession
 
+    from models.strategies import STRATEGIES
+
+    if strategy not in STRATEGIES:
+        raise UserError(
+            f"There is no strategy '{strategy}'; choose one of {', '.join(STRATEGIES)}."
+        )
     if batch < 1 or budget < 0:
         raise UserError("--batch must be at least 1 and --budget at least 0; fix the numbers.")
     with tempfile.TemporaryDirectory(prefix="labelwright-sim-") as tmp:
@@ -83,15 +89,16 @@ def simulate(
                 if added >= budget:
                     break
                 step = min(batch, budget - added)
+                labelled = 0
                 for target in targets:
-                    for s in session.suggestions(target, step, strategy):
-                        session.label(
-                            s.row_id,
-                            target,
-                            truth[target][canonical(s.row_id) or ""],
-                            source="auto",
-                        )
-                added += step
+                    picks = session.suggestions(target, step, strategy)
+                    for pick in picks:
+                        label = truth[target][canonical(pick.row_id) or ""]
+                        session.label(pick.row_id, target, label, source="auto")
+                    labelled = max(labelled, len(picks))
+                if labelled == 0:
+                    break  # every row is labelled: the oracle has nothing left to answer
+                added += labelled
         finally:
             session.close()
     return {"strategy": strategy, "rounds": rounds}
