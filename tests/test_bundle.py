@@ -600,3 +600,14 @@ def test_reader_never_imports_pickle_machinery(made: Made) -> None:
         source = Path(module.__file__ or "").read_text()
         for word in ("pickle.load", "eval(", "exec(", "__import__", "importlib", "np.load"):
             assert word not in source
+
+
+def test_a_demo_bundle_without_data_opens_where_the_demo_never_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.cli import main
+
+    out = tmp_path / "demo.lwbundle"
+    assert main(["bundle", "export", "demo", "--out", str(out)]) == 0
+    monkeypatch.setenv("LABELWRIGHT_HOME", str(tmp_path / "colleague"))
+    assert main(["bundle", "import", str(out), "--into", str(tmp_path / "imported")]) == 0

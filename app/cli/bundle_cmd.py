@@ -43,8 +43,12 @@ def _export(args: argparse.Namespace) -> int:
         data = session.project.data_path
     finally:
         session.close()
-    where = "a copy of the data inside" if args.include_data else f"the data file {data.name}"
-    print(f"Wrote {out}: {events} label events, {trained} model(s), with {where}.")
+    where = (
+        "with a copy of the data inside"
+        if args.include_data
+        else f"without the data; the recipient needs {data.name} (or --include-data)"
+    )
+    print(f"Wrote {out}: {events} label events, {trained} model(s), {where}.")
     return 0
 
 

@@ -102,7 +102,7 @@ def find_beside(bundle: ValidatedBundle) -> Path | None:
     The built-in demo's data is generated identically on every machine, so a
     bundle made from the demo also finds the receiver's own copy of it.
     """
-    from app.core.demo import demo_dir
+    from app.core.demo import DEMO_DATA_NAME, demo_dir, ensure_demo_files
 
     ref = bundle.dataset
     folder = bundle.path.parent
@@ -110,6 +110,8 @@ def find_beside(bundle: ValidatedBundle) -> Path | None:
     candidates = [same] if same.is_file() else []
     with contextlib.suppress(OSError):
         candidates += sorted(p for p in folder.iterdir() if p != same and p.is_file())
+    if ref.name == DEMO_DATA_NAME:
+        ensure_demo_files()  # a demo bundle on a machine that never opened the demo
     candidates.append(demo_dir() / ref.name)
     for path in candidates:
         try:

@@ -12,6 +12,7 @@ from app.core.atomic import atomic_path
 from app.core.paths import resources_dir, user_data_dir
 
 DEMO_WORDS = {"demo"}
+DEMO_DATA_NAME = "clinic.csv"
 
 
 def demo_definition() -> dict[str, Any]:
@@ -124,7 +125,7 @@ def demo_dir() -> Path:
 def ensure_demo_files() -> tuple[Path, Path]:
     """Write the demo data and its truth once; later runs reuse them."""
     folder = demo_dir()
-    data_path, truth_path = folder / "clinic.csv", folder / "clinic_truth.csv"
+    data_path, truth_path = folder / DEMO_DATA_NAME, folder / "clinic_truth.csv"
     if not (data_path.exists() and truth_path.exists()):
         spec = demo_definition()
         data, truth = clinic_frames(spec["rows"], spec["seed"], spec["labelled_per_target"])
