@@ -313,3 +313,18 @@ def test_a_class_added_after_the_last_retrain_does_not_break_suggestions(
     picks = mixed.suggestions("a_label", 10)
     assert len(picks) == 10
     assert all(p.predicted in ("neg", "pos") for p in picks)
+
+
+def test_ids_and_labels_keep_their_spelling_through_export(tmp_path: Path) -> None:
+    path = tmp_path / "codes.csv"
+    path.write_text("id,x,n,code_label\n000,1.5,3,01\n001,2.5,,02\n002,3.5,4,\n", encoding="utf-8")
+    session = LabelingSession.open(path)
+    assert session.row_ids() == ["000", "001", "002"]
+    assert session.classes("code_label") == ["01", "02"]
+    session.label("002", "code_label", "01")
+    out = session.export(tmp_path / "out.csv")
+    session.close()
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("000,1.5,3,01,")
+    assert lines[2].startswith("001,2.5,,02,")
+    assert lines[3].startswith("002,3.5,4,,01,")

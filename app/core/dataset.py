@@ -208,9 +208,11 @@ def _read_csv(p: Path, sep: str, encoding: str) -> pd.DataFrame:
     opts: dict[str, Any] = {"sep": sep, "encoding": encoding, "index_col": False}
     try:
         raw = pd.read_csv(p, header=None, nrows=2, dtype=str, keep_default_na=False, **opts)
+        header = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[0]]
+        as_text = {n: str for n in header if n and _keeps_spelling(n)}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            df = pd.read_csv(p, header=0, low_memory=False, **opts)
+            df = pd.read_csv(p, header=0, low_memory=False, dtype=as_text or None, **opts)
     except UnicodeError:
         raise
     except pd.errors.EmptyDataError as exc:
@@ -222,7 +224,27 @@ def _read_csv(p: Path, sep: str, encoding: str) -> pd.DataFrame:
     if longer or df.shape[1] != len(names):  # first data row longer than the header
         raise _parse_error(p, f"Expected {len(names)} fields in line 2, saw {raw.shape[1]}")
     df.columns = pd.Index(names, dtype=object)
+    for name in as_text:
+        if name in df.columns and df.columns.tolist().count(name) == 1:
+            df[name] = _plain_integers(df[name])
     return df
+
+
+def _keeps_spelling(name: str) -> bool:
+    """Ids and labels are names, not quantities: "007" and "01" must survive a load."""
+    return looks_like_id_name(name) or bool(find_target_columns(pd.DataFrame(columns=[name])))
+
+
+def _plain_integers(s: pd.Series) -> pd.Series:
+    """Text that is plainly an integer ("12", not "012" or "1.0") becomes an int again."""
+    values = s.to_numpy(dtype=object)
+    present = [v for v in values if isinstance(v, str)]
+    if not present or not all(_PLAIN_INT.fullmatch(v.strip()) for v in present):
+        return s.astype(object).where(s.notna(), None)
+    out = [int(v) if isinstance(v, str) else None for v in values]
+    if all(v is not None for v in out):
+        return pd.Series(out, index=s.index, name=s.name, dtype="int64")
+    return pd.Series(out, index=s.index, name=s.name, dtype=object)
 
 
 def _parse_error(p: Path, message: str) -> UserError:
@@ -345,6 +367,7 @@ def _normalise_dtypes(df: pd.DataFrame) -> pd.DataFrame:
 
 _ID_NAME = re.compile(r"^(id|uu?id|guid|(row|sample)id|.+[_ -]id)$", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"^.*[a-z]Id$")  # PassengerId, sampleId
+_PLAIN_INT = re.compile(r"-?(0|[1-9]\d*)")
 _PLAIN_ID_NAMES = {"id", "row_id", "sample_id"}
 _IDENTIFIER_NAMES = {"", "#", "index", "idx", "key", "no", "num", "number", "name", "code", "uid"}
 

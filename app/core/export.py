@@ -26,6 +26,8 @@ def export_frame(session: LabelingSession) -> pd.DataFrame:
     import pandas as pd
 
     frame = session.data.copy()
+    for name in frame.columns:
+        frame[name] = _as_written(frame[name])
     n = session.n_rows
     keys = session._keys
     for target in session.targets:
@@ -63,6 +65,21 @@ def export_frame(session: LabelingSession) -> pd.DataFrame:
         for suffix in PROVENANCE:
             frame[f"{target}__{suffix}"] = pd.Series(columns[suffix], index=frame.index)
     return frame
+
+
+def _as_written(column: pd.Series) -> pd.Series:
+    """Whole numbers that a missing value turned into floats go out as "64", not "64.0"."""
+    import pandas as pd
+
+    if not pd.api.types.is_float_dtype(column.dtype):
+        return column
+    values = column.to_numpy()
+    finite = values[np.isfinite(values)]
+    if len(finite) == len(values) or not np.all(finite == np.round(finite)):
+        return column
+    if len(finite) and np.abs(finite).max() >= 2**53:
+        return column
+    return column.astype("Int64")
 
 
 def export_labels(session: LabelingSession, path: Path) -> Path:

@@ -31,9 +31,10 @@ def canonical(value: Any) -> str | None:
 def typed(text: str) -> int | str:
     """The friendliest Python value for a canonical label or id."""
     try:
-        return int(text)
+        number = int(text)
     except ValueError:
         return text
+    return number if str(number) == text else text  # "007" stays a name
 
 
 def sort_classes(classes: list[str]) -> list[str]:
