@@ -48,7 +48,6 @@ def simulate(
 ) -> dict[str, Any]:
     """Rounds of (retrain, measure, query a batch, label it from the truth)."""
     from app.core.session import LabelingSession
-
     from models.strategies import STRATEGIES
 
     if strategy not in STRATEGIES:
