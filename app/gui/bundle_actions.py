@@ -58,13 +58,28 @@ def export_bundle_to(w: MainWindow, path: str, include_data: bool = False) -> No
 
         def on_models(current: bool) -> None:
             if current and not needs_retrain(w):
-                w.jobs.sig_models_updated.disconnect(on_models)
+                _forget_pending(w)
                 _write(w, path, include_data)
 
+        def on_failed(message: str) -> None:
+            _forget_pending(w)
+            w.show_error(f"The bundle was not written: {message.rstrip('.')}.")
+
+        _forget_pending(w)  # a second request replaces the first, never writes twice
         w.jobs.sig_models_updated.connect(on_models)
+        w.jobs.sig_failed.connect(on_failed)
+        w.pending_bundle_export = (on_models, on_failed)
         w.jobs.retrain_now()
         return
     _write(w, path, include_data)
+
+
+def _forget_pending(w: MainWindow) -> None:
+    pending = w.pending_bundle_export
+    if pending is not None:
+        w.jobs.sig_models_updated.disconnect(pending[0])
+        w.jobs.sig_failed.disconnect(pending[1])
+        w.pending_bundle_export = None
 
 
 def _write(w: MainWindow, path: str, include_data: bool) -> None:

@@ -10,7 +10,7 @@ every worker before the session closes.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QUndoStack
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(lambda: self.session.labels_version, self)
         self.undo_stack = QUndoStack(self)
         self.jobs = ModelJobs(session, self.runner, self)
+        self.pending_bundle_export: tuple[Any, Any] | None = None  # waiting for current models
         self.deferred = DeferredSteps(self)
         self.ready = False
         self._closing = False

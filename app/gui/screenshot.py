@@ -24,10 +24,10 @@ TIMEOUT_S = 60.0
 
 
 def wait_until_ready(window: MainWindow, timeout_s: float = TIMEOUT_S) -> bool:
-    """Process events until the first model, its suggestions and the map are in.
+    """Process events until the first model, its suggestions, the map and the curve are in.
 
-    The learning curve and the review ranking may still run: they are not on the
-    first screen, and closing the window cancels them.
+    The review ranking may still run: it is not on the first screen, and closing
+    the window cancels it.
     """
     app = QCoreApplication.instance()
     end = time.monotonic() + timeout_s
@@ -38,6 +38,7 @@ def wait_until_ready(window: MainWindow, timeout_s: float = TIMEOUT_S) -> bool:
             window.ready
             and not window.runner.is_busy("train")
             and not window.runner.is_busy("project")
+            and not window.runner.is_busy("curve")
             and not window.deferred.pending()
             and window.overview.drawn_point_count() > 0
         ):
