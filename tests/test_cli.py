@@ -218,3 +218,14 @@ def test_simulate_stops_when_every_row_is_labelled(tmp_path: Path) -> None:
     rounds = json.loads(out.read_text())["rounds"]
     assert rounds[-1]["labels"] == 100
     assert [r["labels"] for r in rounds] == [60, 80, 100]
+
+
+def test_export_a_new_data_file_with_a_named_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("id,x,code\n1,0.5,a\n2,0.7,b\n3,0.1,\n", encoding="utf-8")
+    assert main(["export", str(path), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "--target COLUMN" in capsys.readouterr().err
+    assert main(["export", str(path), "--target", "code", "--out", str(tmp_path / "o.csv")]) == 0
+    assert "code__label" in pd.read_csv(tmp_path / "o.csv").columns

@@ -70,6 +70,8 @@ def command_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="write the labelled dataset as CSV or Parquet")
     e.add_argument("project")
     e.add_argument("--out", required=True)
+    e.add_argument("--target", action="append", help="label column(s) of a new data file")
+    e.add_argument("--features", action="append", metavar="TARGET=a,b,c")
     e.add_argument("--debug", action="store_true", help="show tracebacks")
 
     from app.cli.extra import add_extra_commands
@@ -166,7 +168,9 @@ def _audit(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from app.core.session import LabelingSession
 
-    session = LabelingSession.open(_project_arg(args.project))
+    session = LabelingSession.open(
+        _project_arg(args.project), args.target, features=_features(args.features) or None
+    )
     try:
         session.retrain()
         out = session.export(args.out)
