@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -74,14 +73,7 @@ class ContributionChart(QWidget):
         self._plot_widget.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._plot_widget.scene().sigMouseMoved.connect(self._on_scene_moved)
 
-        self._placeholder = QLabel(PLACEHOLDER)
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._placeholder.setWordWrap(True)
-        self._placeholder.setStyleSheet(palette.placeholder_style())
-
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self._placeholder)
-        self._stack.addWidget(self._plot_widget)
+        self._stack, self._placeholder = palette.placeholder_stack(PLACEHOLDER, self._plot_widget)
 
         head = QHBoxLayout()
         head.setContentsMargins(8, 4, 8, 0)

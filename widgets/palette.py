@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
 POSITIVE = "#D55E00"  # pushes towards the class
 NEGATIVE = "#0072B2"  # pushes away from the class
@@ -144,3 +145,15 @@ def elide(text: str, limit: int) -> str:
     head = (limit - 1) * 2 // 3
     tail = limit - 1 - head
     return text[:head] + "…" + text[len(text) - tail :]
+
+
+def placeholder_stack(text: str, content: QWidget) -> tuple[QStackedWidget, QLabel]:
+    """A plot that shows a centred explanation instead of an empty frame until it has data."""
+    placeholder = QLabel(text)
+    placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    placeholder.setWordWrap(True)
+    placeholder.setStyleSheet(placeholder_style())
+    stack = QStackedWidget()
+    stack.addWidget(placeholder)
+    stack.addWidget(content)
+    return stack, placeholder

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from models.ebm import ShapeCurve
 from widgets import palette
@@ -60,13 +60,7 @@ class ShapeCurveWidget(QWidget):
         self._plot.setMouseEnabled(x=True, y=False)
         self._plot_widget.setMinimumHeight(180)
 
-        self._placeholder = QLabel(PLACEHOLDER)
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._placeholder.setWordWrap(True)
-        self._placeholder.setStyleSheet(palette.placeholder_style())
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self._placeholder)
-        self._stack.addWidget(self._plot_widget)
+        self._stack, self._placeholder = palette.placeholder_stack(PLACEHOLDER, self._plot_widget)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
