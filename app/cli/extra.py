@@ -16,13 +16,7 @@ MODULES = {
 
 def add_extra_commands(sub: Any) -> None:
     for module_name in MODULES.values():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.add_parser(sub)
+        importlib.import_module(module_name).add_parser(sub)
 
 
 def run_extra(args: argparse.Namespace) -> int:
