@@ -50,6 +50,12 @@ EVENT_COLUMNS = (
 )
 
 
+_INSERT = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS[1:])}) "
+    f"VALUES ({', '.join('?' * (len(EVENT_COLUMNS) - 1))})"
+)
+
+
 @dataclass(frozen=True)
 class LabelState:
     """What a sample's label is right now for one target."""
@@ -169,38 +175,11 @@ class LabelStore:
         cur.execute("BEGIN IMMEDIATE")
         try:
             for (row_id, target, label, unsure), conf in zip(items, confs, strict=True):
-                cur.execute(
-                    "INSERT INTO events (row_id, target, label, unsure, annotator, source,"
-                    " model_version, confidence, time, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        row_id,
-                        target,
-                        label,
-                        int(unsure),
-                        annotator,
-                        source,
-                        model_version,
-                        conf,
-                        now,
-                        note,
-                    ),
-                )
+                fields = (row_id, target, label, bool(unsure), annotator, source,
+                          model_version, conf, now, note)  # fmt: skip
+                cur.execute(_INSERT, fields)
                 assert cur.lastrowid is not None
-                events.append(
-                    LabelEvent(
-                        cur.lastrowid,
-                        row_id,
-                        target,
-                        label,
-                        bool(unsure),
-                        annotator,
-                        source,
-                        model_version,
-                        conf,
-                        now,
-                        note,
-                    )
-                )
+                events.append(LabelEvent(cur.lastrowid, *fields))
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
