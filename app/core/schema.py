@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,26 @@ def canonical(value: Any) -> str | None:
     if text == "" or text.lower() == "nan":
         return None
     return text
+
+
+_DECIMAL = re.compile(r"[+-]?(0|[1-9]\d*)(\.\d*)?([eE][+-]?\d+)?|[+-]?\.\d+")
+
+
+def canonical_class(value: Any) -> str | None:
+    """One spelling per class: 1, 1.0, "1", "1.0" and " 1 " are all the class "1".
+
+    Classes reach the app from the data file, a truth file, typed labels and
+    bundles, and pandas writes an integer column with blanks as 1.0, 2.0. Numbers
+    written as plain decimals therefore meet in one spelling. Zero-padded codes
+    ("01", "007") are names, as ``typed`` treats them, and keep their spelling.
+    """
+    key = canonical(value)
+    if key is None or not _DECIMAL.fullmatch(key):
+        return key
+    number = float(key)
+    if not math.isfinite(number):
+        return key
+    return str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
 
 
 def typed(text: str) -> int | str:
