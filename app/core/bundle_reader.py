@@ -48,8 +48,8 @@ from app.core.bundle_zip import (
 )
 from app.core.errors import UserError
 from app.core.label_store import LabelEvent
-from app.core.project import StrategySettings
 from app.core.schema import Schema
+from app.core.strategy_settings import StrategySettings
 from models.ebm import EBMSettings
 
 FORMAT = "labelwright-bundle"
