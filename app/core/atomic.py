@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from app.core.errors import UserError
+from app.core.scratch import sweep, tagged_prefix
 
 
 @contextlib.contextmanager
@@ -18,9 +22,17 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     is a rename on one file system, which POSIX and Windows make atomic.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    prefix = f".{target.name}-"
+    try:
+        check_output_path(target)
+        target.parent.mkdir(exist_ok=True)
+        sweep(target.parent, prefix)  # what a killed writer of this file left behind
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=tagged_prefix(prefix), suffix=".tmp", dir=target.parent
+        )
+        os.close(fd)
+    except OSError as exc:
+        raise write_failure(target, exc) from exc
     tmp = Path(tmp_name)
     try:
         yield tmp
@@ -28,10 +40,64 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         _fsync_file(tmp)
         tmp.replace(target)
         _fsync_dir(target.parent)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             tmp.unlink()
+        if is_disk_problem(exc):
+            raise write_failure(target, exc) from exc  # type: ignore[arg-type]
         raise
+
+
+_SENTENCES = {
+    errno.ENOSPC: "the disk is full; free some space and try again",
+    errno.EDQUOT: "your disk quota is used up; free some space and try again",
+    errno.EACCES: "you may not write in that folder; choose a folder you can write to",
+    errno.EPERM: "you may not write in that folder; choose a folder you can write to",
+    errno.EROFS: "that disk is read-only; choose a folder on a writable disk",
+    errno.ENOTDIR: "part of that path is a file, not a folder; choose a folder for it",
+    errno.EISDIR: "that path is a folder; give a file name",
+    errno.ENOENT: "its folder does not exist; create the folder or choose another",
+    errno.ENAMETOOLONG: "the name is too long; choose a shorter one",
+    errno.EIO: "the disk reported an error; check the disk and try again",
+}
+
+
+def is_disk_problem(exc: BaseException) -> bool:
+    """An OSError the user can act on (full disk, permissions, a bad path), not a bug."""
+    return isinstance(exc, OSError) and exc.errno in _SENTENCES
+
+
+def write_failure(target: Path, exc: OSError) -> UserError:
+    """Why a file could not be written, as one sentence; nothing half-written is left."""
+    reason = _SENTENCES.get(exc.errno or -1)
+    if reason is None:
+        reason = f"{(exc.strerror or str(exc)).lower()}; check the disk and try again"
+    return UserError(f"Cannot write {target}: {reason}.")
+
+
+def check_output_path(target: Path) -> None:
+    """Refuse a folder, a path under a file, or one whose folder's own folder is missing.
+
+    A missing output folder is created, but only one level deep, so a mistyped path
+    never scatters folders across the disk (and never at the root).
+    """
+    if target.is_dir():
+        raise UserError(f"Cannot write {target}: that path is a folder; give a file name.")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UserError(
+                    f"Cannot write {target}: {parent} is a file, not a folder; choose a folder "
+                    "for it."
+                )
+            break
+    folder = target.parent
+    at_root = folder.parent == Path(folder.anchor)
+    if not folder.exists() and (at_root or not folder.parent.is_dir()):
+        raise UserError(
+            f"Cannot write {target}: the folder {folder.parent} does not exist; create it first "
+            "or choose another folder."
+        )
 
 
 def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:

@@ -15,19 +15,20 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core.atomic import atomic_write_text
+from app.core import import_journal
+from app.core.atomic import atomic_write_text, is_disk_problem, write_failure
 from app.core.bundle_checks import BundleError, check_row_ids
 from app.core.bundle_reader import ValidatedBundle, read_bundle
 from app.core.bundle_writer import BUNDLE_SUFFIX, export_bundle, library_versions
 from app.core.errors import UserError
-from app.core.label_store import EVENT_COLUMNS, LabelStore
-from app.core.project import LABELS_SUFFIX, PROJECT_SUFFIX, Project
+from app.core.label_store import EVENT_COLUMNS, LabelStore, write_error
+from app.core.project import PROJECT_SUFFIX, LogMark, Project, labels_path_for
 from app.core.schema import canonical
+from app.core.scratch import scratch_dir
 
 if TYPE_CHECKING:
     from app.core.session import LabelingSession
@@ -124,21 +125,23 @@ def find_beside(bundle: ValidatedBundle) -> Path | None:
 
 def _check_data(bundle: ValidatedBundle, source: Path) -> None:
     """Load the data as the session will, and check the schema and every label's sample."""
-    from app.core.dataset import ensure_id_column, load_table
+    from app.core.dataset import load_table
+    from app.core.opening import with_id_column
 
     data = load_table(source, sheet=bundle.dataset.sheet)
-    id_col = bundle.schema.id_column
-    data, id_col = ensure_id_column(data, id_col if id_col in data.columns else None)
+    try:
+        data = with_id_column(data, bundle.schema, bundle.dataset.name)
+        bundle.schema.validate([str(c) for c in data.columns])
+    except UserError as exc:
+        raise bundle.refuse(
+            f"has a schema that does not fit its data file ({str(exc).split(';')[0]})"
+        ) from exc
     if len(data) != bundle.dataset.rows:
         raise bundle.refuse(
             f"describes {bundle.dataset.rows} rows but its data reads as {len(data)} rows here",
             "update Labelwright to the sender's version",
         )
-    try:
-        bundle.schema.validate([str(c) for c in data.columns])
-    except UserError as exc:
-        raise bundle.refuse("has a schema that does not fit its data file") from exc
-    keys = {canonical(v) or "" for v in data[id_col].tolist()}
+    keys = {canonical(v) or "" for v in data[bundle.schema.id_column].tolist()}
     check_row_ids(bundle.path, bundle.events, keys)
 
 
@@ -153,18 +156,24 @@ def import_bundle(
 def install(
     bundle: ValidatedBundle, into: Path, data_path: Path | None, marker: str | None = None
 ) -> Path:
-    """Write a validated bundle as a project; returns the project file."""
+    """Write a validated bundle as a project; returns the project file.
+
+    An import killed halfway is finished or undone by the next one (``import_journal``),
+    so a re-run always succeeds and no half project is ever opened.
+    """
     project_file = into / f"{bundle.project_name}{PROJECT_SUFFIX}"
-    labels_file = project_file.with_suffix(LABELS_SUFFIX)
+    labels_file = labels_path_for(project_file)
     if into.exists() and not into.is_dir():
         raise UserError(f"{into} is a file, not a folder; choose a folder to import into.")
+    if into.is_dir():
+        import_journal.recover(into)
     if project_file.exists() or labels_file.exists():
         raise UserError(
             f"The folder {into} already holds a project {project_file.name}; import into "
             "another folder or open that project."
         )
-    with tempfile.TemporaryDirectory(prefix="labelwright-import-") as scratch:
-        source = resolve_data(bundle, data_path, Path(scratch))
+    with scratch_dir("labelwright-import-") as scratch:
+        source = resolve_data(bundle, data_path, scratch)
         _check_data(bundle, source.path)
         final_data = source.path
         if source.route == "bundle":
@@ -181,7 +190,6 @@ def install(
             data_sha256=bundle.dataset.sha256,
             data_rows=bundle.dataset.rows,
             data_sheet=bundle.dataset.sheet,
-            labels_file=labels_file.name,
             model=bundle.model,
             strategy=bundle.strategy,
             layout=bundle.layout,
@@ -205,44 +213,42 @@ def _write(
     created = not into.exists()
     try:
         into.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".labelwright-import-", dir=into))
     except OSError as exc:
-        raise UserError(f"Cannot write into {into}; choose a folder you can write to.") from exc
-    moves: list[tuple[Path, Path]] = []
-    done: list[Path] = []
+        raise write_failure(into, exc) from exc
     ok = False
     try:
-        if copy is not None:
-            shutil.copyfile(copy, staging / project.data_path.name)
-            moves.append((staging / project.data_path.name, project.data_path))
-        labels = staging / project.labels_path.name
-        write_events(labels, bundle)
-        moves += [(labels, project.labels_path)]
-        if marker is not None:
-            atomic_write_text(staging / MARKER, marker)
-            moves.append((staging / MARKER, into / MARKER))
-        doc = json.dumps(project.to_json(), indent=2, sort_keys=True)
-        atomic_write_text(staging / project.path.name, doc)
-        moves.append((staging / project.path.name, project.path))
-        for src, dst in moves:
-            src.replace(dst)
-            done.append(dst)
+        with scratch_dir(import_journal.STAGING, into) as staging:
+            moves: list[tuple[Path, Path]] = []
+            if copy is not None:
+                shutil.copyfile(copy, staging / project.data_path.name)
+                moves.append((staging / project.data_path.name, project.data_path))
+            labels = staging / project.labels_path.name
+            project.log = write_events(labels, bundle)
+            moves.append((labels, project.labels_path))
+            if marker is not None:
+                atomic_write_text(staging / MARKER, marker)
+                moves.append((staging / MARKER, into / MARKER))
+            doc = json.dumps(project.to_json(), indent=2, sort_keys=True)
+            atomic_write_text(staging / project.path.name, doc)
+            moves.append((staging / project.path.name, project.path))
+            import_journal.move_in(into, moves)
         ok = True
-    except BaseException:
-        for path in done:
-            with contextlib.suppress(OSError):
-                path.unlink()
+    except OSError as exc:
+        if is_disk_problem(exc):
+            raise write_failure(into, exc) from exc
         raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
         if created and not ok:
             with contextlib.suppress(OSError):
                 into.rmdir()
 
 
-def write_events(db: Path, bundle: ValidatedBundle) -> None:
+def write_events(db: Path, bundle: ValidatedBundle) -> LogMark:
     """Replay the log with its own ids, times and sources, so order and history survive."""
-    LabelStore(db).close()  # creates the tables and the format stamp
+    store = LabelStore(db)  # creates the tables and the format stamp
+    log_id = store.assign_log_id()
+    store.set_meta("data_name", bundle.dataset.name)
+    store.close()
     conn = sqlite3.connect(str(db), isolation_level=None)
     try:
         conn.execute("PRAGMA synchronous=FULL")
@@ -268,12 +274,16 @@ def write_events(db: Path, bundle: ValidatedBundle) -> None:
             ],
         )
         conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise write_error(db, exc, "written") from exc
     finally:
         conn.close()
     for suffix in ("-wal", "-shm"):  # the last close checkpoints; make sure nothing dangles
         leftover = db.with_name(db.name + suffix)
         if leftover.exists() and leftover.stat().st_size == 0:
             leftover.unlink()
+    last = bundle.events[-1].id if bundle.events else 0
+    return LogMark(len(bundle.events), last, log_id)
 
 
 def reproduced(session: LabelingSession, bundle: ValidatedBundle) -> dict[str, bool]:
@@ -339,6 +349,8 @@ def open_bundle(
                         f"{folder}; import the bundle into another folder for a fresh copy."
                     )
                     return session
+        if folder.is_dir():
+            import_journal.recover(folder)  # an import into it that a crash interrupted
         if folder.exists() and any(folder.iterdir()):
             continue
         given = Path(data_path) if data_path else None

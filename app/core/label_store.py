@@ -7,11 +7,26 @@ so the log is a complete audit trail that a bundle can carry.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from app.core.errors import UserError
+from app.core.log_file import StoreError, check_existing, close_quietly, connect_existing, verify
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "SOURCES",
+    "LabelEvent",
+    "LabelState",
+    "LabelStore",
+    "StoreError",
+    "write_error",
+]
 
 SCHEMA_VERSION = 1
 
@@ -87,28 +102,58 @@ class LabelEvent:
         return LabelState(self.label, self.unsure)
 
 
-class StoreError(RuntimeError):
-    """The label database is unusable (wrong version, corrupt)."""
-
-
 class LabelStore:
     """Durable label events; every write returns only after its commit.
 
     ``synchronous=FULL`` with WAL means an acknowledged label survives a crash
-    or a kill of the process at any moment.
+    or a kill of the process at any moment. Opening never changes a file that
+    is not plainly a whole label log (``app.core.log_file``); ``create`` says
+    whether an absent or empty file may become a new log.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
-        self._conn = sqlite3.connect(str(self.path), timeout=5.0, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_CREATE)
-        self._check_version()
-        self._current: dict[tuple[str, str], LabelEvent] = {}
-        self._version = 0
-        for event in self.events():
-            self._apply(event)
+        kind = check_existing(self.path)
+        if kind == "fresh" and not create:
+            what = "missing" if not self.path.exists() else "empty"
+            raise StoreError(what, f"The label log {self.path.name} is {what}.")
+        if kind == "fresh":
+            try:
+                self._conn = sqlite3.connect(str(self.path), timeout=5.0, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    "unreadable", f"The label log {self.path.name} cannot be created ({exc})."
+                ) from exc
+            has_tables = False
+        else:
+            self._conn = connect_existing(self.path, timeout=5.0)
+            try:
+                has_tables = verify(self._conn, self.path)
+            except BaseException:
+                close_quietly(self._conn)
+                raise
+            if not has_tables and not create:
+                close_quietly(self._conn)
+                raise StoreError("empty", f"The label log {self.path.name} is empty.")
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            if not has_tables:
+                self._conn.executescript(_CREATE)
+            self._check_version()
+            self.log_id = self._read_log_id()
+            self._current: dict[tuple[str, str], LabelEvent] = {}
+            self._version = 0
+            self._count = 0
+            for event in self.events():
+                self._apply(event)
+                self._count += 1
+        except sqlite3.Error as exc:
+            close_quietly(self._conn)
+            raise write_error(self.path, exc, "opened") from exc
+        except BaseException:
+            close_quietly(self._conn)
+            raise
 
     # -- lifecycle -------------------------------------------------------------
     def close(self) -> None:
@@ -120,15 +165,48 @@ class LabelStore:
             self._conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
-        elif int(row[0]) > SCHEMA_VERSION:
+            return
+        try:
+            version = int(row[0])
+        except (TypeError, ValueError):
+            version = SCHEMA_VERSION + 1
+        if version > SCHEMA_VERSION:
             raise StoreError(
+                "newer",
                 f"The label database {self.path.name} was written by a newer Labelwright "
-                f"(format {row[0]}); update Labelwright to open it."
+                f"(format {str(row[0])[:20]}); update Labelwright to open it.",
             )
+
+    def _read_log_id(self) -> str:
+        row = self._conn.execute("SELECT value FROM meta WHERE key='log_id'").fetchone()
+        return row[0] if row is not None and isinstance(row[0], str) else ""
+
+    def assign_log_id(self) -> str:
+        """Name this log once (older logs have no name); a copy keeps the name."""
+        if not self.log_id:
+            self.log_id = uuid.uuid4().hex
+            self.set_meta("log_id", self.log_id)
+        return self.log_id
+
+    def meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row is not None and isinstance(row[0], str) else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        try:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
+            )
+        except sqlite3.Error as exc:
+            raise write_error(self.path, exc, "updated") from exc
 
     def integrity_ok(self) -> bool:
         row = self._conn.execute("PRAGMA integrity_check").fetchone()
         return bool(row and row[0] == "ok")
+
+    def mark(self) -> tuple[int, int, str]:
+        """(events, newest event id, log id): what a project records to notice a lost log."""
+        return self._count, self._version, self.log_id
 
     # -- writing ---------------------------------------------------------------
     def append(
@@ -172,8 +250,8 @@ class LabelStore:
         now = time.time()
         events: list[LabelEvent] = []
         cur = self._conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
         try:
+            cur.execute("BEGIN IMMEDIATE")
             for (row_id, target, label, unsure), conf in zip(items, confs, strict=True):
                 fields = (row_id, target, label, bool(unsure), annotator, source,
                           model_version, conf, now, note)  # fmt: skip
@@ -181,12 +259,22 @@ class LabelStore:
                 assert cur.lastrowid is not None
                 events.append(LabelEvent(cur.lastrowid, *fields))
             cur.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise write_error(self.path, exc, "saved") from exc
         except BaseException:
-            cur.execute("ROLLBACK")
+            self._rollback()
             raise
         for event in events:
             self._apply(event)
+        self._count += len(events)
         return events
+
+    def _rollback(self) -> None:
+        """Undo a half transaction; SQLite may already have rolled back (disk full)."""
+        if self._conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
 
     # -- reading ---------------------------------------------------------------
     def _apply(self, event: LabelEvent) -> None:
@@ -226,6 +314,13 @@ class LabelStore:
     def latest(self, row_id: str, target: str) -> LabelEvent | None:
         return self._current.get((target, row_id))
 
+    def labelled_keys(self) -> list[tuple[str, str]]:
+        """Every (target, row id) that has an event."""
+        return list(self._current)
+
+    def current_items(self) -> list[tuple[tuple[str, str], LabelEvent]]:
+        return list(self._current.items())
+
     def current(self, target: str) -> dict[str, LabelEvent]:
         """The latest event of every sample that has one, for one target."""
         return {rid: ev for (t, rid), ev in self._current.items() if t == target}
@@ -247,4 +342,34 @@ class LabelStore:
         return [r[0] for r in rows]
 
     def count(self) -> int:
-        return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+        return self._count
+
+
+def write_error(path: Path, exc: sqlite3.Error, verb: str) -> UserError:
+    """The real reason a write failed, as a sentence: a full disk must say so."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    text = str(exc).lower()
+    what = "the label was not saved" if verb == "saved" else f"it could not be {verb}"
+    if code == sqlite3.SQLITE_FULL or "full" in text:
+        return UserError(
+            f"The disk holding {path.name} is full, so {what}; free some space and try again."
+        )
+    if code == sqlite3.SQLITE_READONLY or "readonly" in text or "read-only" in text:
+        return UserError(
+            f"The label log {path.name} is read-only, so {what}; make the file and its folder "
+            "writable, or open a copy in a folder you can write to."
+        )
+    if code == sqlite3.SQLITE_BUSY or "locked" in text:
+        return UserError(
+            f"Another program is holding the label log {path.name}, so {what}; close it and "
+            "try again."
+        )
+    if code == sqlite3.SQLITE_CORRUPT or "malformed" in text:
+        return UserError(
+            f"The label log {path.name} is damaged, so {what}; restore it from a backup or a "
+            "bundle (Labelwright has not changed it)."
+        )
+    return UserError(
+        f"The label log {path.name} could not be written ({exc}), so {what}; check the disk "
+        "and try again."
+    )

@@ -1,16 +1,36 @@
-"""Turn a path the user gave (data file, project file, bundle or ``demo``) into a session."""
+"""Turn a path the user gave (data file, project file, bundle or ``demo``) into a session.
+
+The label log is the user's property, so opening follows three rules:
+
+- a project belongs to exactly one data file: ``wine.csv`` and ``wine.xlsx`` in one
+  folder get ``wine.lwproj`` and ``wine.xlsx.lwproj``;
+- a project created beside an existing label log adopts it (every event kept),
+  unless the log plainly belongs to other data;
+- a log that is missing, empty, damaged or older than the project remembers is
+  refused with one sentence, and never changed.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core import locking
+from app.core.data_changes import (
+    DATA_FILE_ANNOTATOR,
+    DataChange,
+    compare_rows,
+    read_snapshot,
+    reconcile_labels,
+    write_snapshot,
+)
 from app.core.errors import UserError
 from app.core.label_store import LabelStore, StoreError
-from app.core.project import LABELS_SUFFIX, PROJECT_SUFFIX, Project
-from app.core.schema import Schema, TargetSpec, canonical, sort_classes
+from app.core.project import PROJECT_SUFFIX, LogMark, Project, labels_path_for
+from app.core.schema import Schema, TargetSpec, canonical, canonical_class, sort_classes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BUNDLE_SUFFIX = ".lwbundle"
+ADOPT_MIN_SHARE = 0.5  # of a log's row ids that must be in the data to adopt it
 
 
 def open_session(
@@ -34,39 +55,66 @@ def open_session(
     annotator: str | None,
 ) -> LabelingSession:
     if str(path) == "demo":
-        return open_demo(cls)
-    path = Path(path)
-    if path.suffix.lower() == PROJECT_SUFFIX:
-        session = open_project(cls, path)
-    elif path.suffix.lower() == BUNDLE_SUFFIX:
-        from app.core.bundle import open_bundle
-
-        return open_bundle(cls, path)
+        session = open_demo(cls)
     else:
-        proj = Path(project_path) if project_path else default_project_path(path)
-        if proj.exists():
-            session = open_project(cls, proj)
+        path = Path(path)
+        if path.suffix.lower() == PROJECT_SUFFIX:
+            session = open_project(cls, path)
+        elif path.suffix.lower() == BUNDLE_SUFFIX:
+            from app.core.bundle import open_bundle
+
+            session = open_bundle(cls, path)
         else:
-            session = create_project(
-                cls,
-                path,
-                proj,
-                targets=targets,
-                id_column=id_column,
-                features=features,
-                classes=classes,
-            )
+            proj = Path(project_path) if project_path else project_path_for(path)
+            if proj.exists():
+                session = open_project(cls, proj)
+            else:
+                session = create_project(
+                    cls,
+                    path,
+                    proj,
+                    targets=targets,
+                    id_column=id_column,
+                    features=features,
+                    classes=classes,
+                )
     if annotator:
         session.annotator = annotator
     return session
 
 
 def default_project_path(data_path: Path) -> Path:
-    return data_path.with_suffix(PROJECT_SUFFIX)
+    return project_path_for(data_path)
+
+
+def project_path_for(data_path: Path) -> Path:
+    """``d.lwproj``, unless that project belongs to another file; then ``d.csv.lwproj``."""
+    plain = data_path.with_suffix(PROJECT_SUFFIX)
+    if not plain.exists() or _belongs_to(plain, data_path):
+        return plain
+    return data_path.with_name(data_path.name + PROJECT_SUFFIX)
+
+
+def _belongs_to(project_path: Path, data_path: Path) -> bool:
+    """Whether a project file names this data file (a damaged file is given the benefit)."""
+    try:
+        doc = json.loads(project_path.read_text(encoding="utf-8"))
+        recorded = Path(str(doc["data"]["path"]))
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return True  # opening it reports the damage, with advice that keeps the labels
+    if not recorded.is_absolute():
+        recorded = project_path.parent / recorded
+    try:
+        if recorded.resolve() == data_path.resolve():
+            return True
+    except OSError:
+        return True
+    # A moved folder: the recorded file is gone but had this name.
+    return not recorded.exists() and recorded.name == data_path.name
 
 
 def read_data(project: Project) -> tuple[pd.DataFrame, list[str]]:
-    from app.core.dataset import ensure_id_column, load_table
+    from app.core.dataset import load_table
 
     if not project.data_path.exists():
         raise UserError(
@@ -74,18 +122,35 @@ def read_data(project: Project) -> tuple[pd.DataFrame, list[str]]:
             "put it back or reopen the project from a bundle."
         )
     data = load_table(project.data_path, sheet=project.data_sheet)
-    data, _ = ensure_id_column(
-        data, project.schema.id_column if project.schema.id_column in data.columns else None
-    )
+    data = with_id_column(data, project.schema, project.data_path.name)
     notes = list(data.attrs.get("load_notes", []))
     return data, notes
+
+
+def with_id_column(data: pd.DataFrame, schema: Schema, file_name: str) -> pd.DataFrame:
+    """The data with the schema's id column, or a sentence when the file no longer has it.
+
+    A project whose rows were numbered by the app (``row_id``) numbers them again.
+    """
+    from app.core.dataset import ensure_id_column
+
+    wanted = schema.id_column
+    if wanted in data.columns:
+        return ensure_id_column(data, wanted)[0]
+    numbered, name = ensure_id_column(data, None)
+    if name != wanted:
+        raise UserError(
+            f"The data file {file_name} has no column '{wanted}', the id column of this "
+            "project; put that column back, or open the file as a new project."
+        )
+    return numbered
 
 
 def open_project(cls: type[LabelingSession], path: Path) -> LabelingSession:
     project = Project.load(path)
     data, notes = read_data(project)
     project.schema.validate(list(data.columns))
-    return _attach(cls, project, data, notes)
+    return _attach(cls, project, data, notes, check_data=True)
 
 
 def _attach(
@@ -93,23 +158,179 @@ def _attach(
     project: Project,
     data: pd.DataFrame,
     notes: list[str],
-    initial: list[tuple[str, str, str | None, bool]] | None = None,
+    *,
+    check_data: bool = False,
+    adopt: bool = False,
 ) -> LabelingSession:
-    locking.acquire(project.path)
+    """Lock the log, open it against what the project expects, reconcile the data's labels."""
+    keys = [canonical(v) or "" for v in data[project.schema.id_column].tolist()]
+    log_path = project.labels_path
+    locking.acquire(log_path, project.path)
     try:
-        store = LabelStore(project.labels_path)
+        fresh = project.log is not None and project.log.events == 0
+        store = open_store(project, create=adopt or fresh)
+        try:
+            change = _reconcile(project, store, keys, data, notes, check_data, adopt)
+            session = cls(project, data, store, notes, keys=keys)
+            session.data_change = change
+            if store.meta("data_name") is None:
+                store.set_meta("data_name", project.data_path.name)
+            session.save()
+        except BaseException:
+            store.close()
+            raise
+    except BaseException:
+        locking.release(log_path)
+        raise
+    return session
+
+
+def open_store(project: Project, *, create: bool) -> LabelStore:
+    """The project's log, checked against what the project recorded about it."""
+    path = project.labels_path
+    try:
+        store = LabelStore(path, create=create)
     except StoreError as exc:
-        locking.release(project.path)
-        raise UserError(str(exc)) from exc
-    except Exception as exc:
-        locking.release(project.path)
-        raise UserError(
-            f"The label database {project.labels_path.name} cannot be opened ({exc}); "
-            "restore it from a bundle or a backup."
-        ) from exc
-    if initial:
-        store.append_many(initial, annotator="data file", source="import")
-    return cls(project, data, store, notes)
+        raise UserError(store_sentence(project, exc)) from exc
+    events, last_id, log_id = store.mark()
+    mark = project.log or LogMark()
+    problem = None
+    if mark.log_id and log_id != mark.log_id:
+        problem = (
+            f"The label log {path.name} is not the log of project {project.path.name} (it "
+            "belongs to another project); put the project's own log back, or rename the "
+            "project file aside and open the data file again to adopt this log."
+        )
+    elif events < mark.events or last_id < mark.last_event_id:
+        problem = (
+            f"The label log {path.name} holds {events:,} label events, but project "
+            f"{project.path.name} recorded {mark.events:,}; it was replaced by an older copy or "
+            "damaged. Restore the newest copy from a backup or a bundle; to accept this older "
+            "log, rename the project file aside and open the data file again (Labelwright has "
+            "not changed the log)."
+        )
+    if problem is not None:
+        store.close()
+        raise UserError(problem)
+    return store
+
+
+def store_sentence(project: Project, exc: StoreError) -> str:
+    """One sentence for a log that cannot be opened, with the fix that keeps the labels."""
+    path, name = project.labels_path, project.path.name
+    expected = project.log.events if project.log is not None else 0
+    recorded = f"recorded {expected:,} label events" if expected else "expects a label log"
+    if exc.kind == "missing":
+        recorded = project.recorded_labels_name
+        if recorded and recorded != path.name and (path.parent / recorded).exists():
+            return (
+                f"The label log {path.name} of project {name} is missing; this project file was "
+                f"saved with the log {recorded}: copy {recorded} to {path.name} together with "
+                f"the project, or open the project under its old name."
+            )
+        return (
+            f"The label log {path.name} of project {name} is missing, but the project {recorded}; "
+            "put the log back beside the project file, or restore it from a backup or a bundle."
+        )
+    if exc.kind == "empty":
+        return (
+            f"The label log {path.name} is empty, but project {name} {recorded}; restore the log "
+            "from a backup or a bundle (Labelwright has not changed it)."
+        )
+    if exc.kind in ("unreadable", "folder"):
+        return (
+            f"{str(exc).rstrip('.')}; check the file and its permissions, then open {name} again."
+        )
+    if exc.kind == "newer":
+        return str(exc)
+    return (
+        f"{str(exc).rstrip('.')}; restore it from a backup or a bundle (Labelwright has not "
+        "changed it)."
+    )
+
+
+def _reconcile(
+    project: Project,
+    store: LabelStore,
+    keys: list[str],
+    data: pd.DataFrame,
+    notes: list[str],
+    check_data: bool,
+    adopt: bool,
+) -> DataChange | None:
+    """Compare the data with what the project last saw; import labels typed into the file."""
+    from app.core.dataset import file_sha256
+
+    path = project.data_path
+    st = path.stat()
+    unchanged = st.st_size == project.data_bytes and st.st_mtime_ns == project.data_mtime_ns
+    change = None
+    targets = project.schema.target_names
+    if check_data and not unchanged:
+        sha = file_sha256(path)
+        if project.data_sha256 and sha != project.data_sha256:
+            change = DataChange(path.name, project.data_rows, len(data))
+            compare_rows(
+                change, read_snapshot(project.path), keys, data, project.schema.id_column, targets
+            )
+        project.data_sha256 = sha
+    if change is not None or adopt:
+        imports, differences = reconcile_labels(store, project.schema, keys, data)
+        if imports:
+            store.append_many(imports, annotator=DATA_FILE_ANNOTATOR, source="import")
+        if change is not None:
+            change.imported = len(imports)
+            change.differences = differences
+            notes.extend(change.sentences())
+        elif differences:
+            notes.append(
+                f"{len(differences):,} label(s) in {path.name} differ from the adopted label "
+                "log, which is kept."
+            )
+    _adopt_classes(project, store, notes)
+    orphans = _orphan_count(store, set(keys))
+    if orphans:
+        notes.append(
+            f"{orphans:,} label(s) belong to rows that are no longer in {path.name}; they are "
+            "kept in the log, and export lists them."
+        )
+    from app.core.data_changes import SNAPSHOT, cache_dir_for
+
+    missing = not (cache_dir_for(project.path) / SNAPSHOT).exists()
+    if not unchanged or change is not None or adopt or missing:
+        project.data_bytes, project.data_mtime_ns = st.st_size, st.st_mtime_ns
+        project.data_rows = len(data)
+        try:
+            write_snapshot(project.path, keys, data, project.schema.id_column, targets)
+        except (OSError, UserError):
+            log.warning("Could not write the row snapshot of %s", project.path, exc_info=True)
+    return change
+
+
+def _adopt_classes(project: Project, store: LabelStore, notes: list[str]) -> None:
+    """Classes the log uses but the schema lacks become classes: the log is the truth."""
+    for spec in project.schema.targets:
+        used = set(store.labels(spec.name).values())
+        extra = sorted(c for c in used if c not in spec.classes)
+        if extra:
+            spec.classes = sort_classes([*spec.classes, *extra])
+            notes.append(
+                f"The label log uses the class(es) {', '.join(extra[:5])} for '{spec.name}', "
+                "which the project did not list; they were added."
+            )
+    known = set(project.schema.target_names)
+    others = sorted({t for (t, _r) in store.labelled_keys() if t not in known})
+    if others:
+        notes.append(
+            f"The label log also holds labels for {', '.join(others[:5])}, which this project "
+            "does not use; they are kept."
+        )
+
+
+def _orphan_count(store: LabelStore, keys: set[str]) -> int:
+    return sum(
+        1 for (_t, row), ev in store.current_items() if row not in keys and not ev.state.is_empty
+    )
 
 
 def infer_schema(
@@ -133,8 +354,8 @@ def infer_schema(
     ]
     specs = []
     for name in targets:
-        present = {c for v in data[name].tolist() if (c := canonical(v)) is not None}
-        declared = [canonical(c) or "" for c in (classes or {}).get(name, [])]
+        present = {c for v in data[name].tolist() if (c := canonical_class(v)) is not None}
+        declared = [canonical_class(c) or "" for c in (classes or {}).get(name, [])]
         chosen = (features or {}).get(name)
         feats = [f for f in chosen if f not in targets] if chosen is not None else list(usable)
         uses = [f for f in chosen if f in targets] if chosen is not None else []
@@ -157,9 +378,13 @@ def create_project(
     schema: Schema | None = None,
     settings: dict[str, Any] | None = None,
 ) -> LabelingSession:
-    """First open of a data file: guess the schema, import the labels it already has."""
+    """First open of a data file: guess the schema, adopt a log or import the file's labels."""
     from app.core.dataset import ensure_id_column, file_sha256, find_target_columns, load_table
 
+    if project_path.exists():
+        raise UserError(
+            f"{data_path.name} already has a project, {project_path.name}; open that project."
+        )
     data = load_table(data_path)
     notes = list(data.attrs.get("load_notes", []))
     data, id_col = ensure_id_column(data, schema.id_column if schema else id_column)
@@ -190,28 +415,65 @@ def create_project(
         schema=schema,
         data_sha256=file_sha256(data_path),
         data_rows=len(data),
-        labels_file=project_path.with_suffix(LABELS_SUFFIX).name,
     )
     if settings:
         for key, value in settings.items():
             setattr(project, key, value)
+    log_path = labels_path_for(project_path)
+    adopting = log_path.exists() and log_path.stat().st_size > 0
+    if adopting:
+        _check_adoptable(log_path, data, id_col, data_path)
+        notes.append(f"Adopted the existing label log {log_path.name}; every label in it is kept.")
     try:
         project.save()
-    except PermissionError as exc:
+    except UserError as exc:
         raise UserError(
-            f"Cannot create the project file beside {data_path.name}; "
-            "choose a folder you can write to for the project."
+            f"Cannot create the project file beside {data_path.name}; choose a folder you can "
+            "write to for the project."
         ) from exc
-    if project.labels_path.exists():
-        project.labels_path.unlink()  # a leftover from a project file that was deleted
-    initial: list[tuple[str, str, str | None, bool]] = []
-    ids = [canonical(rid) or "" for rid in data[id_col].tolist()]
-    for spec in schema.targets:
-        for rid, value in zip(ids, data[spec.name].tolist(), strict=True):
-            label = canonical(value)
-            if label is not None:
-                initial.append((rid, spec.name, label, False))
-    return _attach(cls, project, data, notes, initial)
+    try:
+        return _attach(cls, project, data, notes, adopt=True)
+    except BaseException:
+        _remove_new_project(project)
+        raise
+
+
+def _remove_new_project(project: Project) -> None:
+    """A project file this call just wrote, and nothing else, goes when creation fails."""
+    with contextlib.suppress(OSError):
+        project.path.unlink()
+
+
+def _check_adoptable(log_path: Path, data: pd.DataFrame, id_col: str, data_path: Path) -> None:
+    """Refuse a log that plainly belongs to other data; name the file."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{log_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            ids = [r[0] for r in conn.execute("SELECT DISTINCT row_id FROM events")]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return  # opening it says what is wrong with it, without changing it
+    made_for = meta.get("data_name")
+    other = data_path.with_name(made_for) if isinstance(made_for, str) and made_for else None
+    if other is not None and made_for != data_path.name and other.exists():
+        raise UserError(
+            f"The label log {log_path.name} beside {data_path.name} was made for {made_for}, not "
+            f"this file; open {made_for}, or move the log aside to start a new project."
+        )
+    if not ids:
+        return
+    keys = {canonical(v) or "" for v in data[id_col].tolist()}
+    share = sum(1 for i in ids if i in keys) / len(ids)
+    if share < ADOPT_MIN_SHARE:
+        raise UserError(
+            f"The label log {log_path.name} beside {data_path.name} holds labels for other "
+            f"samples (only {share:.0%} of its ids are in this file), so it cannot belong to "
+            "this data; move the log aside to start a new project, or open its own data file."
+        )
 
 
 def open_demo(cls: type[LabelingSession]) -> LabelingSession:
@@ -246,7 +508,7 @@ def needs_setup(path: str | Path) -> bool:
     p = Path(path)
     if p.suffix.lower() in (PROJECT_SUFFIX, BUNDLE_SUFFIX):
         return False
-    return not default_project_path(p).exists()
+    return not project_path_for(p).exists()
 
 
 def guess_schema(path: str | Path) -> tuple[pd.DataFrame, Schema]:
@@ -266,5 +528,10 @@ def create_session(
 ) -> LabelingSession:
     """Create the project for ``data_path`` with a schema the user confirmed."""
     data_path = Path(data_path)
-    proj = Path(project_path) if project_path else default_project_path(data_path)
+    proj = Path(project_path) if project_path else project_path_for(data_path)
     return create_project(cls, data_path, proj, schema=schema)
+
+
+def current_mark(store: LabelStore) -> LogMark:
+    events, last_id, log_id = store.mark()
+    return LogMark(events, last_id, log_id)

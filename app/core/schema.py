@@ -130,6 +130,11 @@ class Schema:
         if not names:
             raise UserError("The project has no target; choose at least one label column.")
         known = set(columns)
+        if self.image_column is not None and self.image_column not in known:
+            raise UserError(
+                f"The image column '{self.image_column}' is not a column of the data; choose "
+                "another image column or none."
+            )
         for spec in self.targets:
             for feature in spec.features:
                 if feature not in known:

@@ -18,7 +18,7 @@ import numpy as np
 from app.core.errors import UserError
 from app.core.label_store import LabelEvent, LabelState, LabelStore
 from app.core.project import Project
-from app.core.schema import canonical, sort_classes, typed
+from app.core.schema import canonical, canonical_class, sort_classes, typed
 from models.ebm import Contributions, ShapeCurve, explain_rows, global_importances, shape_curve
 from models.jobs import Progress, ShouldStop
 from models.strategies import STRATEGIES, rank_pool
@@ -27,6 +27,7 @@ from models.training import FittedTarget, TargetInput, train_targets
 if TYPE_CHECKING:
     import pandas as pd
 
+    from app.core.data_changes import DataChange
     from app.core.review import ReviewResult
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,13 @@ class LabelingSession:
     """A project opened for labelling."""
 
     def __init__(
-        self, project: Project, data: pd.DataFrame, store: LabelStore, notes: Iterable[str] = ()
+        self,
+        project: Project,
+        data: pd.DataFrame,
+        store: LabelStore,
+        notes: Iterable[str] = (),
+        *,
+        keys: list[str] | None = None,
     ) -> None:
         self.project = project
         self.data = data
@@ -109,7 +116,7 @@ class LabelingSession:
         self.annotator = project.annotator
         ids = data[project.schema.id_column].tolist()
         self._ids: list[Any] = ids
-        self._keys: list[str] = [canonical(v) or "" for v in ids]
+        self._keys: list[str] = keys if keys is not None else [canonical(v) or "" for v in ids]
         self._position = {k: i for i, k in enumerate(self._keys)}
         self._models: dict[str, FittedTarget] = {}
         self._model_versions: dict[str, int] = {}
@@ -119,6 +126,7 @@ class LabelingSession:
         self._embeddings: dict[str, np.ndarray] = {}
         self._review: dict[str, ReviewResult] = {}
         self._closed = False
+        self.data_change: DataChange | None = None  # what changed in the data file, if anything
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -194,14 +202,14 @@ class LabelingSession:
     # -- labelling -----------------------------------------------------------------------------
     def _class_key(self, target: str, value: Any) -> str:
         spec = self.schema.target(target)
-        key = canonical(value)
+        key = canonical_class(value)
         if key is None:
             raise UserError(
                 f"A label for '{target}' cannot be empty; use remove_label to clear one."
             )
         if key not in spec.classes:
             spec.classes = sort_classes([*spec.classes, key])
-            self.project.save()
+            self.save()
         return key
 
     def _write(
@@ -526,16 +534,27 @@ class LabelingSession:
         return export_labels(self, Path(path))
 
     def save(self) -> None:
+        """Write the project file, recording what the log holds so a lost log is noticed."""
+        from app.core.project import LogMark
+
+        self.store.assign_log_id()
+        self.project.log = LogMark(*self.store.mark())
         self.project.save()
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        self.store.close()
-        from app.core.locking import release
+        try:
+            if self.project.log is None or self.project.log.events != self.store.count():
+                self.save()
+        except Exception:
+            log.warning("Could not record the label count in %s", self.project.path, exc_info=True)
+        finally:
+            self.store.close()
+            from app.core.locking import release
 
-        release(self.project.path)
+            release(self.project.labels_path)
 
     def __enter__(self) -> LabelingSession:
         return self
