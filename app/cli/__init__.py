@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from app.core.errors import UserError
 
-SUBCOMMANDS = ("simulate", "audit", "export", "bundle", "score", "bench")
+SUBCOMMANDS = ("simulate", "audit", "export", "bundle", "score", "bench", "copy")
 
 
 def _features(values: list[str] | None) -> dict[str, list[str]]:
@@ -39,7 +40,26 @@ def gui_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default=None, help="data file, project, bundle or 'demo'")
     p.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen and exit")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    p.add_argument(
+        "--install-desktop",
+        action="store_true",
+        help="add Labelwright to the application menu and let it open .lwbundle/.lwproj files",
+    )
     return p
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the version is read only when asked (importlib.metadata is slow)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=kwargs.get("help"))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any) -> None:
+        from app.core.bundle_writer import app_version
+
+        print(f"labelwright {app_version()}")
+        parser.exit()
 
 
 def command_parser() -> argparse.ArgumentParser:
@@ -89,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = command_parser().parse_args(args_list)
             return run_command(args)
         args = gui_parser().parse_args(args_list)
+        if args.install_desktop:
+            from app.cli.desktop import install_desktop
+
+            return install_desktop()
         if args.path is not None and args.path != "demo":
             _existing(args.path, "data or project")
         from app.gui import run_gui
@@ -99,8 +123,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(str(exc), file=sys.stderr)
         return 2
+    except (OSError, sqlite3.Error) as exc:
+        sentence = _environment_error(exc)
+        if debug or sentence is None:
+            raise
+        print(sentence, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _environment_error(exc: BaseException) -> str | None:
+    """A full disk or a permission problem that reached the top is still one sentence."""
+    from app.core.atomic import is_disk_problem, write_failure
+
+    if isinstance(exc, OSError) and is_disk_problem(exc):
+        where = Path(exc.filename) if exc.filename else Path.cwd()
+        return str(write_failure(where, exc))
+    if isinstance(exc, sqlite3.Error):
+        if "full" in str(exc).lower():
+            return "The disk is full, so the label log could not be written; free some space."
+        return f"The label log could not be used ({exc}); check the disk and try again."
+    return None
 
 
 def run_command(args: argparse.Namespace) -> int:

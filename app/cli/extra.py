@@ -1,24 +1,31 @@
-"""Subcommands kept in their own modules: bundle, score and bench."""
+"""Subcommands kept in their own modules: bundle, score and bench.
+
+They are imported plainly (not by name strings), so PyInstaller's analysis sees
+them and the frozen app carries them; each imports only the standard library at
+module level, so ``labelwright --help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
+from types import ModuleType
 from typing import Any
 
+from app.cli import bench_cmd, bundle_cmd, copy_cmd, score_cmd
+
 # command name -> module with ``add_parser(sub)`` and ``run(args) -> int``
-MODULES = {
-    "bundle": "app.cli.bundle_cmd",
-    "score": "app.cli.score_cmd",
-    "bench": "app.cli.bench_cmd",
+MODULES: dict[str, ModuleType] = {
+    "bundle": bundle_cmd,
+    "score": score_cmd,
+    "bench": bench_cmd,
+    "copy": copy_cmd,
 }
 
 
 def add_extra_commands(sub: Any) -> None:
-    for module_name in MODULES.values():
-        importlib.import_module(module_name).add_parser(sub)
+    for module in MODULES.values():
+        module.add_parser(sub)
 
 
 def run_extra(args: argparse.Namespace) -> int:
-    module = importlib.import_module(MODULES[args.command])
-    return int(module.run(args))
+    return int(MODULES[args.command].run(args))
