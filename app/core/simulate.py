@@ -1,4 +1,10 @@
-"""Active learning with a truth file as the oracle: how fast does each strategy learn?"""
+"""Active learning with a truth file as the oracle: how fast does each strategy learn?
+
+Each round also carries ``stop_kappa``: Cohen's kappa between this round's and
+the previous round's predictions on a fixed stop set (the lowest over the
+targets), and the output's ``stop_at`` is the number of labels at which
+stabilizing predictions (``models.stopping``) first advised stopping, or null.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from app.core.errors import UserError
-from app.core.schema import canonical
+from app.core.schema import canonical, canonical_class
 from models.ebm import EBMSettings
+from models.stopping import StopMonitor, first_stable
 
 
 def load_truth(truth_path: Path, id_column: str, targets: list[str]) -> dict[str, dict[str, str]]:
@@ -29,7 +36,7 @@ def load_truth(truth_path: Path, id_column: str, targets: list[str]) -> dict[str
             )
         pairs = zip(truth[tid].tolist(), truth[target].tolist(), strict=True)
         out[target] = {
-            canonical(i) or "": lab for i, v in pairs if (lab := canonical(v)) is not None
+            canonical(i) or "": lab for i, v in pairs if (lab := canonical_class(v)) is not None
         }
     return out
 
@@ -69,8 +76,10 @@ def simulate(
         try:
             session.project.strategy.seed = seed
             session.project.model = settings or EBMSettings(random_state=seed)
+            _check_classes(session.data, targets, probe_classes, truth_path.name)
             truth = load_truth(truth_path, session.schema.id_column, targets)
             keys = [canonical(r) or "" for r in session.row_ids()]
+            monitors = {t: StopMonitor.for_rows(session.n_rows, step=1, seed=seed) for t in targets}
             for target in targets:
                 missing = sum(1 for k in keys if k not in truth[target])
                 if missing:
@@ -82,7 +91,7 @@ def simulate(
             added = 0
             while True:
                 session.retrain()
-                rounds.append(_measure(session, targets, truth, keys))
+                rounds.append(_measure(session, targets, truth, keys, monitors))
                 if progress is not None:
                     progress(f"{strategy}: {rounds[-1]['labels']} labels")
                 if added >= budget:
@@ -100,7 +109,8 @@ def simulate(
                 added += labelled
         finally:
             session.close()
-    return {"strategy": strategy, "rounds": rounds}
+    stop_at = first_stable([r["labels"] for r in rounds], [r["stop_kappa"] for r in rounds])
+    return {"strategy": strategy, "rounds": rounds, "stop_at": stop_at}
 
 
 def _truth_classes(truth_path: Path, targets: list[str]) -> dict[str, list[str]]:
@@ -114,16 +124,37 @@ def _truth_classes(truth_path: Path, targets: list[str]) -> dict[str, list[str]]
                 f"The truth file {truth_path.name} has no column '{t}'; "
                 "give a truth file with every simulated target."
             )
-        out[t] = sorted({c for v in truth[t].tolist() if (c := canonical(v)) is not None})
+        out[t] = sorted({c for v in truth[t].tolist() if (c := canonical_class(v)) is not None})
     return out
 
 
+def _check_classes(
+    data: Any, targets: list[str], truth_classes: dict[str, list[str]], truth_name: str
+) -> None:
+    """Refuse a truth file that spells the data's classes differently (or lacks some)."""
+    for t in targets:
+        present = {c for v in data[t].tolist() if (c := canonical_class(v)) is not None}
+        unknown = sorted(present - set(truth_classes[t]))
+        if unknown:
+            raise UserError(
+                f"The data's '{t}' classes {', '.join(unknown)} are not among the truth file "
+                f"{truth_name}'s classes ({', '.join(truth_classes[t])}); give a truth file "
+                "that uses the same classes as the data."
+            )
+
+
 def _measure(
-    session: Any, targets: list[str], truth: dict[str, dict[str, str]], keys: list[str]
+    session: Any,
+    targets: list[str],
+    truth: dict[str, dict[str, str]],
+    keys: list[str],
+    monitors: dict[str, StopMonitor],
 ) -> dict[str, Any]:
     from sklearn.metrics import accuracy_score, f1_score
 
-    result: dict[str, Any] = {"labels": len(session.labels(targets[0])), "targets": {}}
+    n_labels = len(session.labels(targets[0]))
+    result: dict[str, Any] = {"labels": n_labels, "targets": {}}
+    kappas: list[float | None] = []
     for target in targets:
         y_true = np.asarray([truth[target][k] for k in keys], dtype=object)
         model = session.model(target)
@@ -133,8 +164,13 @@ def _measure(
             labels = list(session.store.labels(target).values())
             majority = max(set(labels), key=labels.count) if labels else y_true[0]
             y_pred = np.full(len(keys), majority, dtype=object)
+        spelled, codes = np.unique(np.asarray(y_pred, dtype=str), return_inverse=True)
+        y_pred = np.asarray([canonical_class(v) for v in spelled], dtype=object)[codes]
+        kappas.append(monitors[target].observe(y_pred, n_labels))
         result["targets"][target] = {
             "model_f1": round(float(f1_score(y_true, y_pred, average="macro", zero_division=0)), 4),
             "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
         }
+    known = [k for k in kappas if k is not None]
+    result["stop_kappa"] = round(min(known), 6) if len(known) == len(kappas) else None
     return result
