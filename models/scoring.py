@@ -1,44 +1,33 @@
-"""Compile a fitted EBM into gather tables and rescore an unlabelled pool fast.
+"""Compile a fitted EBM into lookup tables and score rows fast, exactly as interpret does.
 
-Why: after every retrain the app rescores the same pool; only the model changes. So the
-pool is prepared once (`ScoringPool`: per column the sorted unique values and each row's
-int32 code into them, one contiguous (n_columns, n_rows) array) and each new model only
-bins the *unique values*: per feature a "code -> bin" map (uint8, or int16 past 256 bins).
-Scoring is then, per term, ``score[k] += table[k][map[code]]``; a pair's maps hold
-``bin * stride`` so its flat index into the 2-D table is the sum of two gathered maps.
-Scores are class-major (k, rows): every gather is a 1-D take and softmax is elementwise.
+Two ways in:
+- A pool prepared once (`ScoringPool`: per column the sorted unique values and each row's
+  int32 code into them), rescored after every retrain: each new model only places its
+  cuts among the unique values (`models._scoring_cells`).
+- A DataFrame or array scored once (`CompiledEBM.one_shot_pool`): no sort; each float is
+  binned against the model's cuts through a table of float prefixes
+  (`models._scoring_direct`), 3-4 ms per 1M-row column.
+Both then run the same plan (`models._scoring_plan`): the terms summed into a dozen joint
+tables over pairs of features, one ``take`` of whole rows (all classes) per table and row
+chunk (`models._scoring_kernels`); numpy threads over row chunks on the CPU, torch on
+cuda/mps (mps in float32: it has no float64).
 
 Binning matches interpret 0.7.8 exactly (`glassbox/_ebm/_bin.py`, `utils/_clean_x.py`; the
 value conversions live in `models._scoring_values`): continuous bin = 1 + #(cuts <= x), so
 a value equal to a cut goes up, NaN/None -> bin 0, unparseable strings -> the unknown (last)
 bin; categoricals compare interpret's text form (floats "2.0" -> "2", bools -> "1"/"0",
 else ``str``), missing -> 0, unseen -> last. Pairs use ``bins_[f][1]`` where present.
-Binary uses the logit link, multiclass softmax ("mlogit").
+Binary uses the logit link, multiclass softmax ("mlogit"). Tables stay float64: float32
+sums err by ~1.5e-7, with no 1e-6 guarantee.
 
 Committee: each outer bag is a model (``bagged_scores_``/``bagged_intercept_``).
 `disagreement` is the mean KL divergence of each bag's probabilities to the consensus (their
 mean), i.e. the generalised Jensen-Shannon divergence H(mean p) - mean H(p): continuous
 (vote entropy only has a few values with 2-6 bags), >= 0, 0 when the bags agree.
 
-Measured, 1,000,000 x 20 random floats, binary, no pairs, the app's EBM settings (64 bins),
-2 cores shared with other jobs (load 2-4, so +-50 %; best of 5-7, interleaved with interpret):
-- interpret ``predict_proba``: 0.53-0.85 s (multiclass, 3 classes: 0.85-1.5 s).
-- naive torch bucketize of raw values: ~1.2 s. Per-unique float64 score tables built by
-  searchsorting 1M uniques: 0.48 s per retrain, replaced by searchsorting the cuts into the
-  sorted uniques plus ``np.repeat``: 0.3-1 ms per feature (plan: 7-30 ms for 20).
-- one gather from a per-unique float64 table (8 MB, misses L2): 0.18-0.23 s; as float32:
-  0.13-0.17 s but error 1.5e-7 with no 1e-6 guarantee, so float64 is kept.
-- two gathers (1 MB uint8 map, then an L1 table): 0.10-0.15 s on 1 thread; torch
-  ``index_select`` (int16/uint8 maps) 0.08-0.13 s, no consistent winner; int32 maps are
-  slower (0.18 s, 4x the cache footprint). torch intra-op threads or one fused gather over
-  all features: 0.15-0.2 s. Chunks of 16k-256k rows: within noise; 262,144 is kept.
-- 2 threads over row chunks (numpy releases the GIL): 0.06-0.09 s, i.e. 6-9x interpret;
-  CPU seconds (all threads) 0.105 vs 0.53 (5x).
-- multiclass: row-major (rows, k) tables 0.22 s/thread, class-major 0.18 s; 2 threads 0.10 s
-  vs interpret 0.89 s (9x). Pairs (3) add ~30 %.
-So the CPU path is numpy + threads; cuda/mps run the same plan as torch tensors (mps in
-float32: it has no float64). Pool preparation, once: 0.5-1.7 s for 1M x 20 (one argsort per
-mostly-distinct column; hashing for the others).
+Measured (`labelwright bench`; the README has the figures): 1M x 20, 3 classes, 5 pairs,
+NaN and a categorical, CPU seconds on a shared 2-core machine: interpret 1.2-1.4 s;
+one-shot 0.14-0.18 s (8-9x); a prepared pool with a new model 0.10-0.12 s (11-12x).
 """
 
 from __future__ import annotations
@@ -54,7 +43,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from models._scoring_values import PoolColumn, bin_column, index_dtype, n_bins_of, prepare_column
+from models._scoring_cells import FeatureCells, feature_cells
+from models._scoring_direct import bin_floats, cell_representatives, union_cuts
+from models._scoring_kernels import plan_tensors, score_numpy, score_torch
+from models._scoring_plan import Dim, Plan, build_plan
+from models._scoring_values import PoolColumn, n_bins_of, prepare_column
 
 UncertaintyKind = Literal["least_confident", "margin", "entropy"]
 DEFAULT_CHUNK_ROWS = 262_144
@@ -80,7 +73,7 @@ class ScoringPool:
 
     names: tuple[str, ...]
     columns: tuple[PoolColumn, ...]
-    codes: np.ndarray  # (n_columns, n_rows) int32, C-contiguous; code == n_uniques is missing
+    codes: np.ndarray  # (n_columns, n_rows) integers, C-contiguous; code == n_uniques: missing
     by_name: bool = True
     prep_s: float = 0.0
     _device_codes: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -126,7 +119,8 @@ class ScoringPool:
 
         tensor = self._device_codes.get(device)
         if tensor is None:
-            tensor = torch.from_numpy(self.codes).to(device)
+            codes = self.codes if self.codes.dtype == np.int32 else self.codes.astype(np.int32)
+            tensor = torch.from_numpy(codes).to(device)  # index_select takes int32 or int64
             self._device_codes[device] = tensor
         return tensor
 
@@ -140,7 +134,14 @@ def resolve_device(device: str = "auto") -> str:
     """'auto' -> cuda if available, else mps, else cpu; explicit names are checked."""
     if device == "cpu":
         return device
-    import torch
+    try:
+        import torch
+    except ImportError:  # the CPU build ships without torch: numpy scores on the CPU
+        if device == "auto":
+            return "cpu"
+        raise ValueError(
+            f"This build has no torch, so {device} is not available; use 'cpu'."
+        ) from None
 
     if device == "auto":
         if torch.cuda.is_available():
@@ -157,25 +158,10 @@ def resolve_device(device: str = "auto") -> str:
 
 
 @dataclass(eq=False)
-class _Term:
-    keys: tuple[tuple[int, int, int], ...]  # (feature, bin level, stride) per dimension
-    cols: tuple[int, ...]  # pool column per dimension
-    maps: tuple[np.ndarray, ...]  # unique code -> bin * stride, per dimension (missing last)
-    table: np.ndarray  # (width, n_cells): class-major, so each gather is a 1-D take
-
-
-@dataclass(eq=False)
-class _Plan:
-    terms: tuple[_Term, ...]
-    intercept: np.ndarray  # (width,)
-    width: int
-    tensors: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(eq=False)
 class _PoolState:
-    binmaps: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict)
-    plans: dict[str, _Plan] = field(default_factory=dict)
+    cells: dict[int, FeatureCells] = field(default_factory=dict)
+    dims: dict[tuple[int, int, str], Dim] = field(default_factory=dict)
+    plans: dict[str, Plan] = field(default_factory=dict)
     proba: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -210,8 +196,13 @@ class CompiledEBM:
 
     # ----------------------------------------------------------------- public API
     def predict_proba(self, X: Any, device: str = "auto") -> np.ndarray:
-        """Class probabilities (n, n_classes), equal to interpret's to 1e-6."""
-        pool = X if isinstance(X, ScoringPool) else ScoringPool.from_frame(X)
+        """Class probabilities (n, n_classes), equal to interpret's to 1e-6.
+
+        `X` is a `ScoringPool` (rescoring: the pool's bins are cached per model) or a
+        DataFrame / 2-D array, whose model columns are binned straight against this
+        model's cuts (`one_shot_pool`).
+        """
+        pool = X if isinstance(X, ScoringPool) else self.one_shot_pool(X)
         device = resolve_device(device)
         state = self._state(pool)
         cached = state.proba.get(device)
@@ -228,25 +219,81 @@ class CompiledEBM:
 
     def disagreement(self, X: Any, device: str = "auto") -> np.ndarray:
         """Mean KL(bag || consensus) over the outer bags; 0 when all bags agree."""
-        pool = X if isinstance(X, ScoringPool) else ScoringPool.from_frame(X)
+        pool = X if isinstance(X, ScoringPool) else self.one_shot_pool(X)
         if self.link == "monoclassification" or self.n_bags < 2:
             return np.zeros(pool.n_rows)
         return self._run(pool, "bags", resolve_device(device), self._to_disagreement, 0)
 
+    def one_shot_pool(self, X: Any, *, n_threads: int | None = None) -> ScoringPool:
+        """The model's columns of `X` as a pool for this model only, built without sorting.
+
+        Continuous features of a numeric column are binned by `bin_floats` against the
+        union of the feature's cuts; other columns are prepared as `ScoringPool` does.
+        """
+        start = perf_counter()
+        source = self._source_columns(X)
+        codes_of: list[np.ndarray] = [np.empty(0, np.uint8)] * len(source)
+
+        def one(f: int) -> PoolColumn:
+            col, levels = source[f], self.bins[f]
+            dtype = getattr(col, "dtype", None)
+            numeric = isinstance(dtype, np.dtype) and dtype.kind in "fiu"
+            if numeric and all(isinstance(level, np.ndarray) for level in levels):
+                cuts = union_cuts([np.asarray(level) for level in levels])
+                codes_of[f] = bin_floats(np.asarray(col), cuts)
+                return PoolColumn("float", cell_representatives(cuts), True)
+            column, codes_of[f] = prepare_column(col)
+            return column
+
+        with ThreadPoolExecutor(n_threads or self.n_threads or _default_threads()) as ex:
+            columns = tuple(ex.map(one, range(len(source))))
+        widest = max((c.n_uniques + 1 for c in columns), default=1)
+        dtype = np.uint8 if widest <= 256 else np.uint16 if widest <= 65_536 else np.int32
+        n_rows = len(codes_of[0]) if codes_of else len(X)
+        codes = np.empty((len(columns), n_rows), dtype)
+        for j, col_codes in enumerate(codes_of):
+            codes[j] = col_codes
+        return ScoringPool(self.feature_names, columns, codes, True, perf_counter() - start)
+
     # ------------------------------------------------------------------ internals
+    def _source_columns(self, X: Any) -> list[Any]:
+        """The column of `X` feeding each model feature: by name, else by position."""
+        if isinstance(X, pd.DataFrame):
+            names = [str(c) for c in X.columns]
+            if all(n in names for n in self.feature_names):
+                index = {n: j for j, n in enumerate(names)}
+                return [X.iloc[:, index[n]] for n in self.feature_names]
+            width = X.shape[1]
+            cols: list[Any] = [X.iloc[:, j] for j in range(width)]
+        else:
+            arr = np.asarray(X)
+            if arr.ndim != 2:
+                raise ValueError(f"Expected a 2-D array or DataFrame, got {arr.ndim} dimensions.")
+            width = arr.shape[1]
+            cols = [arr[:, j] for j in range(width)]
+        if width != len(self.feature_names):
+            raise ValueError(
+                f"The data has {width} columns but the model needs "
+                f"{list(self.feature_names)}; pass the model's feature columns."
+            )
+        return cols
+
     def _to_proba(self, scores: np.ndarray) -> np.ndarray:
-        return _inv_link(scores, self.link).T
+        # Class-major for the link: a reduction over 3 adjacent floats per row is 15x slower.
+        by_class = np.ascontiguousarray(scores[:, : self.intercept.shape[0]].T)
+        return _inv_link(by_class, self.link).T
 
     def _to_disagreement(self, scores: np.ndarray) -> np.ndarray:
         # mean_b KL(p_b || q) with q = mean_b p_b equals H(q) - mean_b H(p_b) (Jensen-Shannon)
         from scipy.special import entr, expit
 
-        if self.link == "logit":  # scores (n_bags, m): two-class entropies without stacking
-            p1 = expit(scores)
+        by_class = np.ascontiguousarray(scores[:, : self.n_bags * self.intercept.shape[0]].T)
+        if self.link == "logit":  # (n_bags, m): two-class entropies without stacking
+            p1 = expit(by_class)
             q1 = p1.mean(axis=0)
             spread = entr(q1) + entr(1.0 - q1) - (entr(p1) + entr(1.0 - p1)).mean(axis=0)
-        else:  # scores (n_bags * k, m), bag-major
-            by_bag = scores.reshape(self.n_bags, -1, scores.shape[-1])  # (n_bags, k, m)
+        else:  # (n_bags * k, m), bag-major
+            by_bag = by_class.reshape(self.n_bags, -1, by_class.shape[-1])  # (n_bags, k, m)
             probs = _inv_link(by_bag, self.link, axis=1)
             spread = _entropy(probs.mean(axis=0)) - _entropy(probs, axis=1).mean(axis=0)
         return np.maximum(spread, 0.0)
@@ -269,46 +316,44 @@ class CompiledEBM:
             f"{list(self.feature_names)}; pass the model's feature columns."
         )
 
-    def _plan(self, pool: ScoringPool, which: str) -> _Plan:
+    def _plan(self, pool: ScoringPool, which: str) -> Plan:
         state = self._state(pool)
         plan = state.plans.get(which)
         if plan is not None:
             return plan
         cols = self._pool_columns(pool)
-        n_scores = self.intercept.shape[0]
-        terms = []
+        levels = [
+            tuple(min(len(self.bins[f]), len(features)) - 1 for f in features)
+            for features in self.term_features
+        ]
+        used: dict[int, set[int]] = {}
+        for features, term_levels in zip(self.term_features, levels, strict=True):
+            for f, level in zip(features, term_levels, strict=True):
+                used.setdefault(f, set()).add(level)
+        for f, lv in used.items():
+            if f not in state.cells:
+                state.cells[f] = feature_cells(pool.columns[cols[f]], self.bins[f], sorted(lv))
+        tables = []
         for t, features in enumerate(self.term_features):
             if which == "mean":
                 table = self.term_scores[t]
             else:  # (n_bags, *dims, k) -> (*dims, n_bags * k)
                 table = np.moveaxis(self.bagged_scores[t], 0, -2)
                 table = table.reshape(*table.shape[:-2], -1)
-            dims = table.shape[:-1]
-            # Each map holds bin * stride in a dtype that fits the whole table, so a pair's
-            # flat index is just the sum of its gathered maps.
-            dtype = index_dtype(int(np.prod(dims)))
-            keys, maps = [], []
-            for d, f in enumerate(features):
-                level = min(len(self.bins[f]), len(features)) - 1
-                stride = int(np.prod(dims[d + 1 :]))
-                bmap = state.binmaps.get((f, level, stride))
-                if bmap is None:
-                    if n_bins_of(self.bins[f][level]) != dims[d]:
-                        raise ValueError(f"Term {t} does not match the bins of feature {f}.")
-                    bmap = state.binmaps.get((f, level, 1))
-                    if bmap is None:
-                        bmap = bin_column(pool.columns[cols[f]], self.bins[f][level])
-                        state.binmaps[(f, level, 1)] = bmap
-                    if stride != 1 or bmap.dtype != dtype:
-                        bmap = bmap.astype(dtype) * dtype(stride)
-                        state.binmaps[(f, level, stride)] = bmap
-                keys.append((f, level, stride))
-                maps.append(bmap)
-            flat = np.ascontiguousarray(table.reshape(-1, table.shape[-1]).T, np.float64)
-            terms.append(_Term(tuple(keys), tuple(cols[f] for f in features), tuple(maps), flat))
+            for d, (f, level) in enumerate(zip(features, levels[t], strict=True)):
+                if n_bins_of(self.bins[f][level]) != table.shape[d]:
+                    raise ValueError(f"Term {t} does not match the bins of feature {f}.")
+            tables.append(np.asarray(table, np.float64))
         intercept = self.intercept if which == "mean" else self.bagged_intercept.reshape(-1)
-        width = n_scores if which == "mean" else n_scores * self.n_bags
-        plan = _Plan(tuple(terms), np.asarray(intercept, np.float64), width)
+        plan = build_plan(
+            state.cells,
+            cols,
+            self.term_features,
+            levels,
+            tables,
+            np.asarray(intercept, np.float64),
+            state.dims,
+        )
         state.plans[which] = plan
         return plan
 
@@ -337,15 +382,14 @@ class CompiledEBM:
         if not use_torch:
 
             def work(span: tuple[int, int]) -> None:
-                out[span[0] : span[1]] = reduce(_score_numpy(plan, pool.codes, *span))
+                out[span[0] : span[1]] = reduce(score_numpy(plan, pool.codes, *span))
 
         else:
-            tensors = _plan_tensors(plan, device)
+            tensors = plan_tensors(plan, device)
             codes = pool.device_codes(device)
 
             def work(span: tuple[int, int]) -> None:
-                scores = _score_torch(plan, tensors, codes, *span)
-                out[span[0] : span[1]] = reduce(scores)
+                out[span[0] : span[1]] = reduce(score_torch(plan, tensors, codes, *span))
 
         if threads > 1 and len(spans) > 1:
             with ThreadPoolExecutor(threads) as ex:
@@ -354,64 +398,6 @@ class CompiledEBM:
             for span in spans:
                 work(span)
         return out
-
-
-# --------------------------------------------------------------------- kernels
-def _score_numpy(plan: _Plan, codes: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Raw scores (width, m) for rows [start, stop): numpy gathers."""
-    acc = np.empty((plan.width, stop - start), np.float64)
-    acc[...] = plan.intercept[:, None]
-    bins_cache: dict[tuple[int, int, int], np.ndarray] = {}
-    for term in plan.terms:
-        index: np.ndarray | None = None
-        for key, col, bmap in zip(term.keys, term.cols, term.maps, strict=True):
-            bins = bins_cache.get(key)
-            if bins is None:
-                bins = bmap.take(codes[col, start:stop])
-                bins_cache[key] = bins
-            index = bins if index is None else index + bins
-        assert index is not None
-        if plan.width > 1:
-            index = index.astype(np.intp)  # take() would convert it once per row of acc
-        for row, table in zip(acc, term.table, strict=True):
-            row += table.take(index)
-    return acc
-
-
-def _plan_tensors(plan: _Plan, device: str) -> dict[str, Any]:
-    """The plan's maps and tables on `device`, cached (float32 on mps: no float64 there)."""
-    import torch
-
-    cached = plan.tensors.get(device)
-    if cached is None:
-        dtype = torch.float32 if device.startswith("mps") else torch.float64
-        cached = {
-            "maps": [[torch.from_numpy(m).to(device) for m in term.maps] for term in plan.terms],
-            "tables": [torch.from_numpy(t.table).to(device, dtype) for t in plan.terms],
-            "intercept": torch.from_numpy(plan.intercept).to(device, dtype),
-        }
-        plan.tensors[device] = cached
-    return cached
-
-
-def _score_torch(
-    plan: _Plan, tensors: dict[str, Any], codes: Any, start: int, stop: int
-) -> np.ndarray:
-    """Raw scores for rows [start, stop) with torch on the tensors' device."""
-    import torch
-
-    acc = tensors["intercept"][:, None].expand(plan.width, stop - start).clone()
-    bins_cache: dict[tuple[int, int, int], Any] = {}
-    for term, maps, table in zip(plan.terms, tensors["maps"], tensors["tables"], strict=True):
-        index: Any = None
-        for key, col, bmap in zip(term.keys, term.cols, maps, strict=True):
-            bins = bins_cache.get(key)
-            if bins is None:
-                bins = bmap.index_select(0, codes[col, start:stop])
-                bins_cache[key] = bins
-            index = bins if index is None else index + bins
-        acc += table.index_select(1, index.to(torch.int32))  # narrowest index dtype it takes
-    return acc.to("cpu", torch.float64).numpy()
 
 
 # ------------------------------------------------------------------- link & uncertainty

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from interpret.glassbox import ExplainableBoostingClassifier, ExplainableBoostingRegressor
 
+from models._scoring_direct import bin_floats
 from models.scoring import (
     CompiledEBM,
     ScoringPool,
@@ -82,14 +83,16 @@ def _with_cut_values(ebm: ExplainableBoostingClassifier, X: pd.DataFrame) -> pd.
 
 
 def _check_parity(ebm: ExplainableBoostingClassifier, X: Any, chunk_rows: int = 1000) -> None:
+    """One-shot (the data itself) and a prepared pool, numpy and torch, all match interpret."""
     expected = _interpret_proba(ebm, X)
     for backend in ("numpy", "torch"):
-        compiled = compile_ebm(ebm)
-        compiled.cpu_backend = backend
-        compiled.chunk_rows = chunk_rows
-        got = compiled.predict_proba(X, device="cpu")
-        assert got.shape == expected.shape
-        np.testing.assert_allclose(got, expected, rtol=0, atol=ATOL, err_msg=backend)
+        for data in (X, ScoringPool.from_frame(X)):
+            compiled = compile_ebm(ebm)
+            compiled.cpu_backend = backend
+            compiled.chunk_rows = chunk_rows
+            got = compiled.predict_proba(data, device="cpu")
+            assert got.shape == expected.shape
+            np.testing.assert_allclose(got, expected, rtol=0, atol=ATOL, err_msg=backend)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -128,6 +131,54 @@ def test_parity_with_interpret(
     else:
         X_new.loc[:3, "num"] = [-0.0, 2.0, 1e16, np.inf]
     _check_parity(ebm, X_new, chunk_rows)
+
+
+_SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 5e-324, -5e-324, 1e308, -1e308]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    n_cuts=st.integers(1, 300),
+    scale=st.sampled_from([1e-300, 1e-3, 1.0, 1e3, 1e300]),
+    rounded=st.booleans(),
+)
+def test_one_shot_binning_equals_searchsorted(
+    seed: int, n_cuts: int, scale: float, rounded: bool
+) -> None:
+    """The prefix-table binning is searchsorted(side="right") exactly, NaN to the missing slot."""
+    rng = np.random.default_rng(seed)
+    values = rng.standard_cauchy(3000) * scale
+    if rounded:
+        values = np.round(values, 1)
+    values[: len(_SPECIALS)] = _SPECIALS
+    finite = values[np.isfinite(values)]
+    cuts = np.unique(np.concatenate([rng.choice(finite, n_cuts), rng.choice([0.0, -0.0], 1)]))
+    values[len(_SPECIALS) : len(_SPECIALS) + len(cuts)] = cuts  # values equal to cuts go up
+    expected = np.searchsorted(cuts, values, side="right")
+    expected[np.isnan(values)] = len(cuts) + 1
+    np.testing.assert_array_equal(bin_floats(values, cuts).astype(np.int64), expected)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_large_pool_parity(n_classes: int) -> None:
+    """A pool with ~70k distinct values per column takes the coarse lookups: still exact."""
+    rng = np.random.default_rng(11)
+    n = 70_000
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    X.iloc[rng.random(n) < 0.05, 0] = np.nan
+    X["cat"] = pd.Categorical(rng.choice(["x", "y", "z"], n))
+    ebm = _fit(X.iloc[:400], _labels(rng, 400, n_classes), interactions=[(0, 1), (1, 3)])
+    X = _with_cut_values(ebm, X.rename(columns={"a": "num"})).rename(columns={"num": "a"})
+    expected = _interpret_proba(ebm, X)
+    pool = ScoringPool.from_frame(X)
+    assert min(c.n_uniques for c in pool.columns[:3]) > 65_536
+    compiled = compile_ebm(ebm)
+    np.testing.assert_allclose(compiled.predict_proba(pool, "cpu"), expected, atol=ATOL)
+    assert any(d.coarse is not None for g in compiled._plan(pool, "mean").gathers for d in g.dims)
+    np.testing.assert_allclose(compile_ebm(ebm).predict_proba(X, "cpu"), expected, atol=ATOL)
+    spread = compile_ebm(ebm).disagreement(pool, "cpu")
+    np.testing.assert_allclose(compile_ebm(ebm).disagreement(X, "cpu"), spread, atol=1e-12)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
