@@ -204,7 +204,7 @@ def _audit(args: argparse.Namespace) -> int:
 
     flagged = int(rows["flagged"].sum())
     with atomic_path(args.out) as tmp:
-        rows.drop(columns=["flagged"]).to_csv(tmp, index=False)
+        rows.to_csv(tmp, index=False)
     print(f"Ranked {len(rows)} labelled rows; {flagged} look mislabelled. Wrote {args.out}.")
     return 0
 
@@ -216,12 +216,33 @@ def _export(args: argparse.Namespace) -> int:
         _project_arg(args.project), args.target, features=_features(args.features) or None
     )
     try:
+        unknown = [t for t in args.target or [] if t not in session.targets]
+        if unknown:
+            raise UserError(
+                f"The project {session.project.path.name} has no target '{unknown[0]}'; its "
+                f"targets are {', '.join(session.targets)}."
+            )
+        print_notes(session)
         session.retrain()
         out = session.export(args.out)
+        orphans = len(session.orphan_labels())
     finally:
         session.close()
     print(f"Exported {session.n_rows} rows to {out}.")
+    if orphans:
+        from app.core.export import orphans_path
+
+        print(
+            f"{orphans} label(s) belong to rows no longer in the data; they are listed in "
+            f"{orphans_path(out)}."
+        )
     return 0
+
+
+def print_notes(session: Any) -> None:
+    """What opening the project noticed (a changed data file, adopted labels), on stderr."""
+    for note in session.notes:
+        print(note, file=sys.stderr)
 
 
 def _project_arg(value: str) -> str:

@@ -31,11 +31,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from app.cli import _project_arg
+    from app.cli import _project_arg, print_notes
     from app.core.bundle import export_bundle
     from app.core.session import LabelingSession
 
     session = LabelingSession.open(_project_arg(args.project))
+    print_notes(session)
     try:
         out = export_bundle(session, args.out, include_data=args.include_data)
         events = session.store.count()

@@ -232,7 +232,7 @@ def _read_csv(p: Path, sep: str, encoding: str) -> pd.DataFrame:
 
 def _keeps_spelling(name: str) -> bool:
     """Ids and labels are names, not quantities: "007" and "01" must survive a load."""
-    return looks_like_id_name(name) or bool(find_target_columns(pd.DataFrame(columns=[name])))
+    return looks_like_id_name(name) or is_target_name(name)
 
 
 def _plain_integers(s: pd.Series) -> pd.Series:
@@ -462,12 +462,12 @@ def _normalise_ids(s: pd.Series) -> pd.Series:
 
 def find_target_columns(df: pd.DataFrame) -> list[str]:
     """Columns whose names say they hold labels, in data order."""
-    found = []
-    for col in df.columns:
-        name = str(col).strip().lower()
-        if name in {"label", "target", "class"} or name.endswith(("_label", "_target")):
-            found.append(str(col))
-    return found
+    return [str(col) for col in df.columns if is_target_name(str(col))]
+
+
+def is_target_name(column: str) -> bool:
+    name = column.strip().lower()
+    return name in {"label", "target", "class"} or name.endswith(("_label", "_target"))
 
 
 # ---------------------------------------------------------------- column kinds

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core.atomic import atomic_path
+from app.core.csv_safety import write_csv
 from app.core.errors import UserError
 from app.core.schema import typed
 
@@ -21,13 +22,18 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 PROVENANCE = ("label", "unsure", "source", "annotator", "time", "prediction", "confidence")
 
 
-def export_frame(session: LabelingSession) -> pd.DataFrame:
-    """The id and original columns, then per target its label and where it came from."""
+def export_frame(session: LabelingSession, *, for_csv: bool = True) -> pd.DataFrame:
+    """The id and original columns, then per target its label and where it came from.
+
+    CSV writes whole-number columns with holes as "64", as the user typed them;
+    Parquet keeps their float type, since a typed column should stay what it was.
+    """
     import pandas as pd
 
-    frame = session.data.copy()
-    for name in frame.columns:
-        frame[name] = _as_written(frame[name])
+    frame = session.data
+    if for_csv:
+        frame = pd.DataFrame({name: _as_written(frame[name]) for name in frame.columns})
+    added: dict[str, pd.Series] = {}
     n = session.n_rows
     keys = session._keys
     for target in session.targets:
@@ -63,8 +69,8 @@ def export_frame(session: LabelingSession) -> pd.DataFrame:
             "confidence": confidence,
         }
         for suffix in PROVENANCE:
-            frame[f"{target}__{suffix}"] = pd.Series(columns[suffix], index=frame.index)
-    return frame
+            added[f"{target}__{suffix}"] = pd.Series(columns[suffix], index=frame.index)
+    return pd.concat([frame, pd.DataFrame(added, index=frame.index)], axis=1)
 
 
 def _as_written(column: pd.Series) -> pd.Series:
@@ -90,13 +96,38 @@ def export_labels(session: LabelingSession, path: Path) -> Path:
         )
     if session.project.data_path.resolve() == path.resolve():
         raise UserError("The export would overwrite the source data; choose another file name.")
-    frame = export_frame(session)
-    try:
+    frame = export_frame(session, for_csv=fmt == "csv")
+    if fmt == "csv":
+        write_csv(frame, path)
+    else:
         with atomic_path(path) as tmp:
-            if fmt == "csv":
-                frame.to_csv(tmp, index=False)
-            else:
-                frame.to_parquet(tmp, index=False)
-    except PermissionError as exc:
-        raise UserError(f"Cannot write {path}; choose a folder you can write to.") from exc
+            frame.to_parquet(tmp, index=False)
+    orphans = orphan_frame(session)
+    if len(orphans):
+        write_csv(orphans, orphans_path(path))
     return path
+
+
+def orphans_path(path: Path) -> Path:
+    """``labels.csv`` → ``labels.orphans.csv``: where labels of vanished rows are listed."""
+    return path.with_name(f"{path.stem}.orphans.csv")
+
+
+def orphan_frame(session: LabelingSession) -> pd.DataFrame:
+    """Labels kept in the log for rows the data file no longer has."""
+    import pandas as pd
+
+    rows = [
+        {
+            "id": typed(event.row_id),
+            "target": event.target,
+            "label": None if event.label is None else typed(event.label),
+            "unsure": event.unsure,
+            "source": event.source,
+            "annotator": event.annotator or None,
+            "time": dt.datetime.fromtimestamp(event.time, tz=dt.UTC).isoformat(timespec="seconds"),
+        }
+        for event in session.orphan_labels()
+    ]
+    columns = ["id", "target", "label", "unsure", "source", "annotator", "time"]
+    return pd.DataFrame(rows, columns=columns)

@@ -341,10 +341,35 @@ def infer_schema(
     classes: dict[str, list[str]] | None = None,
 ) -> Schema:
     """The schema a headless open (or the first-open dialog) starts from."""
-    from app.core.dataset import ColumnKind, infer_column_kinds, looks_like_id_name
+    from app.core.dataset import ColumnKind, infer_column_kinds
+    from models.feature_choice import choose_features
 
     kinds = {k: str(v.value) for k, v in infer_column_kinds(data, exclude=[id_column]).items()}
-    usable = [
+    usable = usable_features(data, id_column, targets, kinds)
+    specs = []
+    for name in targets:
+        present = {c for v in data[name].tolist() if (c := canonical_class(v)) is not None}
+        declared = [canonical_class(c) or "" for c in (classes or {}).get(name, [])]
+        chosen = (features or {}).get(name)
+        if chosen is not None:
+            feats = [f for f in chosen if f not in targets]
+        else:
+            feats = choose_features(data, usable, kinds, data[name])
+        uses = [f for f in chosen if f in targets] if chosen is not None else []
+        specs.append(
+            TargetSpec(name, sort_classes(sorted(set(present) | set(declared))), feats, uses)
+        )
+    image = next((c for c, k in kinds.items() if k == ColumnKind.IMAGE.value), None)
+    return Schema(id_column=id_column, targets=specs, column_kinds=kinds, image_column=image)
+
+
+def usable_features(
+    data: pd.DataFrame, id_column: str, targets: list[str], kinds: dict[str, str]
+) -> list[str]:
+    """Columns a model can learn from: numbers and categories that are not ids or targets."""
+    from app.core.dataset import ColumnKind, looks_like_id_name
+
+    return [
         c
         for c in data.columns
         if c != id_column
@@ -352,18 +377,20 @@ def infer_schema(
         and not looks_like_id_name(str(c))
         and kinds.get(c) in (ColumnKind.NUMERIC.value, ColumnKind.CATEGORICAL.value)
     ]
-    specs = []
-    for name in targets:
-        present = {c for v in data[name].tolist() if (c := canonical_class(v)) is not None}
-        declared = [canonical_class(c) or "" for c in (classes or {}).get(name, [])]
-        chosen = (features or {}).get(name)
-        feats = [f for f in chosen if f not in targets] if chosen is not None else list(usable)
-        uses = [f for f in chosen if f in targets] if chosen is not None else []
-        specs.append(
-            TargetSpec(name, sort_classes(sorted(set(present) | set(declared))), feats, uses)
-        )
-    image = next((c for c, k in kinds.items() if k == ColumnKind.IMAGE.value), None)
-    return Schema(id_column=id_column, targets=specs, column_kinds=kinds, image_column=image)
+
+
+def feature_notes(schema: Schema, data: pd.DataFrame) -> list[str]:
+    """Say when a model learns from far fewer columns than the table offers."""
+    usable = usable_features(data, schema.id_column, schema.target_names, schema.column_kinds)
+    notes = []
+    for spec in schema.targets:
+        if len(usable) >= 10 and len(spec.features) < len(usable) / 2:
+            notes.append(
+                f"Target '{spec.name}' learns from {len(spec.features)} of the "
+                f"{len(usable):,} feature columns; choose others in the setup dialog or with "
+                "--features."
+            )
+    return notes
 
 
 def create_project(
@@ -403,6 +430,7 @@ def create_project(
             )
         schema = infer_schema(data, id_col, names, features, classes)
     schema.validate(list(data.columns))
+    notes += feature_notes(schema, data)
     for spec in schema.targets:
         if len(spec.classes) == 1:
             notes.append(
