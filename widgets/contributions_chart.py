@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from models.ebm import Contributions
 from widgets import palette
 from widgets.contribution_rows import LABEL_CHARS, ChartRow, build_rows, short_label
+from widgets.text import plain_label, tip
 
 PLACEHOLDER = "No model yet — label a few samples of each class"
 
@@ -44,12 +45,12 @@ class ContributionChart(QWidget):
         self._shared: tuple[float, float] | None = None
         self._value_px = 40
 
-        self._title = QLabel(title)
+        self._title = plain_label(title)
         self._title.setFont(palette.font(palette.TITLE_PT, bold=True))
         self._title.setStyleSheet(f"color: {palette.FOREGROUND};")
         self._title.setVisible(bool(title))
         self._title.setContentsMargins(8, 0, 0, 0)
-        self._header = QLabel()
+        self._header = plain_label()
         self._header.setFont(palette.font(palette.TITLE_PT, bold=True))
         self._header.setStyleSheet(f"color: {palette.FOREGROUND};")
         self._legend = QLabel()
@@ -298,7 +299,7 @@ class ContributionChart(QWidget):
             self._plot_widget.setToolTip("")
         else:
             viewport.setCursor(Qt.CursorShape.PointingHandCursor)
-            self._plot_widget.setToolTip(row.tooltip)
+            self._plot_widget.setToolTip(tip(row.tooltip))
 
 
 class ContributionComparison(QWidget):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets import palette
+from widgets.text import esc, tip
 
 MAX_KEYED = 9
 PER_ROW = 5  # class buttons per row when there are many classes
@@ -106,12 +107,13 @@ class LabelBar(QWidget):
         keys = class_keys(self._classes)
         per_row = PER_ROW if len(self._classes) > 6 else max(len(self._classes), 1)
         for i, (cls, key) in enumerate(zip(self._classes, keys, strict=True)):
-            text = cls if key is None or key == cls else f"{key}   {cls}"
+            shown = cls.replace("&", "&&")  # a class "R&D" is not a mnemonic
+            text = shown if key is None or key == cls else f"{key}   {shown}"
             button = self._button(text, lambda _c=False, i=i: self.sig_class_chosen.emit(i))
             button.setCheckable(True)
             color = palette.class_color(i).name()
             button.setStyleSheet(_class_style(color))
-            button.setToolTip(f"Label as {cls}" + (f" (key {key})" if key else ""))
+            button.setToolTip(tip(f"Label as {cls}" + (f" (key {key})" if key else "")))
             self._class_row.addWidget(button, i // per_row, i % per_row)
             self._buttons.append(button)
         self.set_state(self._current, False, self._suggested, None)
@@ -142,10 +144,10 @@ class LabelBar(QWidget):
             self.accept_button.setText(f"Accept “{suggested}”{conf}   (Enter)")
             self.accept_button.setEnabled(enabled)
         self.unsure_button.setEnabled(enabled)
-        label = "not labelled" if current is None else f"labelled <b>{current}</b>"
+        label = "not labelled" if current is None else f"labelled <b>{esc(current)}</b>"
         if unsure:
             label += " · marked unsure"
-        prefix = f"{context} · " if context else ""
+        prefix = f"{esc(context)} · " if context else ""
         self._status.setText(prefix + label)
 
     def classes(self) -> list[str]:

@@ -29,6 +29,7 @@ from widgets.overview_parts import (
     MapViewBox,
     polygon_path,
 )
+from widgets.text import esc
 
 MAX_SCATTER = 50_000
 MAX_MARKED = 20_000
@@ -214,8 +215,8 @@ class OverviewMap(QWidget):
         self._draw_selection()
 
     def set_axis_labels(self, x: str, y: str) -> None:
-        self._plot.setLabel("bottom", x, **palette.axis_label_style())
-        self._plot.setLabel("left", y, **palette.axis_label_style())
+        self._plot.setLabel("bottom", esc(x), **palette.axis_label_style())
+        self._plot.setLabel("left", esc(y), **palette.axis_label_style())
 
     def reset_view(self) -> None:
         """Fit the view to all points."""

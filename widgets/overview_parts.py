@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QSizePolicy,
     QToolButton,
     QWidget,
 )
 
 from widgets import palette
+from widgets.text import plain_label
 
 
 class MapViewBox(pg.ViewBox):
@@ -127,7 +127,7 @@ class MapLegend(QWidget):
         self._layout = QHBoxLayout(self._entries)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
-        self._hint = QLabel()
+        self._hint = plain_label()
         self._hint.setStyleSheet(f"color: {palette.MUTED_TEXT};")
         outer.addWidget(self._entries)
         outer.addStretch(1)
@@ -152,7 +152,7 @@ class MapLegend(QWidget):
         self._texts = []
         if mode == "uncertainty":
             self._add_text("certain")
-            ramp = QLabel()
+            ramp = plain_label()
             ramp.setPixmap(_gradient())
             self._layout.addWidget(ramp)
             self._add_text("uncertain")
@@ -166,14 +166,14 @@ class MapLegend(QWidget):
         self._layout.activate()
 
     def _add_entry(self, pix: QPixmap, text: str) -> None:
-        icon = QLabel()
+        icon = plain_label()
         icon.setPixmap(pix)
         self._layout.addWidget(icon)
         self._add_text(text)
         self._layout.addSpacing(10)
 
     def _add_text(self, text: str) -> None:
-        label = QLabel(text)
+        label = plain_label(text)
         label.setStyleSheet(f"color: {palette.FOREGROUND};")
         self._layout.addWidget(label)
         self._texts.append(text)
@@ -200,7 +200,7 @@ class MapToolbar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(6)
-        layout.addWidget(QLabel("Colour by"))
+        layout.addWidget(plain_label("Colour by"))
         self.combo = QComboBox()
         self.combo.addItems(list(COLOR_MODES))
         self.combo.setToolTip(
@@ -225,7 +225,7 @@ class MapToolbar(QWidget):
         clear.setText("Clear selection")
         clear.clicked.connect(self.sig_clear)
         layout.addWidget(clear)
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setStyleSheet(f"color: {palette.MUTED_TEXT};")
         # Never let a long count widen the dock: the label is clipped instead.
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -15,6 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
+from widgets.text import plain_label
+
 POSITIVE = "#D55E00"  # pushes towards the class
 NEGATIVE = "#0072B2"  # pushes away from the class
 INTERCEPT = "#5F5F5F"
@@ -149,7 +151,7 @@ def elide(text: str, limit: int) -> str:
 
 def placeholder_stack(text: str, content: QWidget) -> tuple[QStackedWidget, QLabel]:
     """A plot that shows a centred explanation instead of an empty frame until it has data."""
-    placeholder = QLabel(text)
+    placeholder = plain_label(text)
     placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
     placeholder.setWordWrap(True)
     placeholder.setStyleSheet(placeholder_style())

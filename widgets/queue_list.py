@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets import palette
+from widgets.text import tip
 
 POSITION_ROLE = Qt.ItemDataRole.UserRole
 TAG_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -116,7 +117,7 @@ class QueueList(QTreeWidget):
                 for column, tag in tags.items():
                     item.setData(column, TAG_ROLE, tag)
                     item.setText(column, "")
-                    item.setToolTip(column, tag)
+                    item.setToolTip(column, tip(tag))
                 items.append(item)
             self.addTopLevelItems(items)
         finally:

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from models.ebm import Contributions
 from widgets import palette
 from widgets.contributions_chart import ContributionComparison
 from widgets.queue_list import QueueList, QueueNavigation
+from widgets.text import plain_label
 
 
 class ReviewQueue(QueueNavigation, QWidget):
@@ -30,7 +31,7 @@ class ReviewQueue(QueueNavigation, QWidget):
         self.refresh.setToolTip("Rank every label with out-of-fold models (runs in the background)")
         self.refresh.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.refresh.clicked.connect(self.sig_refresh_requested)
-        self._status = QLabel("Not checked yet.")
+        self._status = plain_label("Not checked yet.")
         self._status.setWordWrap(True)
         self._status.setStyleSheet(f"color: {palette.MUTED_TEXT};")
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets import palette
+from widgets.text import plain_label
 
 PERCENTILE_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -166,14 +167,14 @@ class SampleView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._title = QLabel()
+        self._title = plain_label()
         self._title.setFont(palette.font(palette.TITLE_PT + 2, bold=True))
         self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._subtitle = QLabel()
         self._subtitle.setTextFormat(Qt.TextFormat.RichText)
         self._subtitle.setWordWrap(True)
         self._subtitle.setStyleSheet(f"color: {palette.MUTED_TEXT};")
-        self._image = QLabel()
+        self._image = plain_label()
         self._image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._image.setFixedSize(IMAGE_SIDE + 8, IMAGE_SIDE + 8)
         self._image.setStyleSheet("background: #F4F4F4; border: 1px solid #DDDDDD;")
@@ -196,7 +197,7 @@ class SampleView(QWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.setItemDelegateForColumn(2, _PercentileDelegate(self.table))
 
-        self._placeholder = QLabel(
+        self._placeholder = plain_label(
             "Pick a sample in the suggestions, the review queue or the table."
         )
         self._placeholder.setWordWrap(True)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QTableView,
     QToolButton,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from widgets import palette
 from widgets.samples_table_model import SamplesTableModel, TargetArrays
 from widgets.table_filter import filter_mask, sort_order
+from widgets.text import plain_label
 
 FILTER_HELP = "Filter: a word, age > 60, sex = F, DM_label = yes, unlabelled (join with 'and')"
 
@@ -47,7 +47,7 @@ class SamplesTable(QWidget):
         self.filter_edit.setPlaceholderText(FILTER_HELP)
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setToolTip(FILTER_HELP)
-        self._count = QLabel()
+        self._count = plain_label()
         self._count.setStyleSheet(f"color: {palette.MUTED_TEXT};")
         self._selection_chip = QToolButton()
         self._selection_chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)

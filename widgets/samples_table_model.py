@@ -17,6 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from widgets import palette
+from widgets.text import tip
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -195,7 +196,7 @@ class SamplesTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return col.title
             if role == Qt.ItemDataRole.ToolTipRole:
-                return _column_tooltip(col)
+                return tip(_column_tooltip(col))
             if role == Qt.ItemDataRole.FontRole and col.key == self._current_target:
                 return self._bold
         return None

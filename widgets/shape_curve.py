@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from models.ebm import ShapeCurve
 from widgets import palette
+from widgets.text import esc, plain_label
 
 PLACEHOLDER = "Click a feature to see what the model learned about it"
 MAX_CATEGORY_TICKS = 16
@@ -43,7 +44,7 @@ class ShapeCurveWidget(QWidget):
         self._marker: object = None
         self._classes: list[str] | None = None
 
-        self._title = QLabel()
+        self._title = plain_label()
         self._title.setFont(palette.font(palette.TITLE_PT, bold=True))
         self._title.setStyleSheet(f"color: {palette.FOREGROUND};")
         self._title.setWordWrap(True)
@@ -108,11 +109,11 @@ class ShapeCurveWidget(QWidget):
         else:
             self._draw_continuous(curve, scores, errors, marker_value)
         self._plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=palette.pen(palette.ZERO_LINE)))
-        self._plot.setLabel("left", f"Log-odds of {label}", **palette.axis_label_style())
-        self._plot.setLabel("bottom", curve.feature, **palette.axis_label_style())
+        self._plot.setLabel("left", f"Log-odds of {esc(label)}", **palette.axis_label_style())
+        self._plot.setLabel("bottom", esc(curve.feature), **palette.axis_label_style())
         missing = float(curve.missing_score[k]) if curve.missing_score.size > k else 0.0
         here = marker_value is not None and _is_missing(marker_value)
-        text = f"Missing {curve.feature}: <b>{missing:+.2f}</b> log-odds"
+        text = f"Missing {esc(curve.feature)}: <b>{missing:+.2f}</b> log-odds"
         if curve.kind != "nominal":
             text += " &nbsp;·&nbsp; band: ±1 sd across the model's bags"
         if here:

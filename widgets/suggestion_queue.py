@@ -9,7 +9,6 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from widgets import palette
 from widgets.queue_list import QueueList, QueueNavigation
+from widgets.text import plain_label
 
 STRATEGY_TEXT = {
     "margin": "Margin",
@@ -53,7 +53,7 @@ class SuggestionQueue(QueueNavigation, QWidget):
         self.refresh.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.list = QueueList(["#", "Sample", "Why", "Model says"], tag_column=2)
         self.list.sig_current_changed.connect(self.sig_current_changed)
-        self._status = QLabel()
+        self._status = plain_label()
         self._status.setWordWrap(True)
         self._status.setStyleSheet(f"color: {palette.MUTED_TEXT};")
 

@@ -161,7 +161,9 @@ def run_gui(path: str | None = None, screenshot: str | None = None, debug: bool 
             raise
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.warning(None, "Labelwright", str(exc))
+        from widgets.text import plain_message
+
+        plain_message(None, "Labelwright", str(exc), QMessageBox.Icon.Warning).exec()
         return 2
     if window is None:
         return 0

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.core.errors import UserError
 from app.gui import layout_state
+from widgets.text import plain_message
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -102,6 +103,6 @@ def _write(w: MainWindow, path: str, include_data: bool) -> None:
 
 def pick_bundle_data(parent: Any, error: Any) -> str | None:
     """Ask for the data file a bundle needs; the import checks its SHA-256."""
-    QMessageBox.information(parent, "Data file needed", str(error))
+    plain_message(parent, "Data file needed", str(error), QMessageBox.Icon.Information).exec()
     path, _ = QFileDialog.getOpenFileName(parent, "Choose the bundle's data file", "")
     return path or None

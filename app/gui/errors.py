@@ -17,10 +17,11 @@ from typing import ClassVar
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from app.core.errors import UserError
 from app.core.paths import user_log_dir
+from widgets.text import plain_label
 
 log = logging.getLogger("labelwright")
 LOG_NAME = "labelwright.log"
@@ -118,8 +119,8 @@ class MessageBanner(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAutoFillBackground(True)
-        self._icon = QLabel()
-        self._text = QLabel()
+        self._icon = plain_label()
+        self._text = plain_label()
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._log = QToolButton()

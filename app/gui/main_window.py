@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QUndoStack
-from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QMainWindow, QToolBar, QWidget
 
 from app.gui import layout_state
 from app.gui.actions import build_menus, create_actions, update_class_actions
@@ -39,6 +39,7 @@ from widgets.sample_view import SampleView
 from widgets.samples_table import SamplesTable
 from widgets.shape_curve import ShapeCurveWidget
 from widgets.suggestion_queue import SuggestionQueue
+from widgets.text import plain_label
 
 if TYPE_CHECKING:
     from app.core.session import LabelingSession
@@ -121,7 +122,7 @@ class MainWindow(QMainWindow):
         self.target_combo.setMinimumContentsLength(12)
         self.target_combo.addItems(self.session.targets)
         self.target_combo.setToolTip("The label column you are working on")
-        self._target_label = QLabel("  Target: ")
+        self._target_label = plain_label("  Target: ")
         self._target_label_action = bar.addWidget(self._target_label)
         self._target_combo_action = bar.addWidget(self.target_combo)
         several = len(self.session.targets) > 1
@@ -148,10 +149,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.keys_hint = QLabel()
+        self.keys_hint = plain_label()
         self.keys_hint.setStyleSheet("color: #6B6B6B; padding-left: 6px;")
         status.addWidget(self.keys_hint)
-        self.counts_label = QLabel()
+        self.counts_label = plain_label()
         self.model_status = ModelStatusLabel()
         self.job_status = JobStatusWidget(self.runner)
         status.addPermanentWidget(self.job_status)

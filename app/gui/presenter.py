@@ -13,6 +13,7 @@ import numpy as np
 
 from app.gui.sample_facts import ColumnStats, facts_for, main_effects, row_image
 from widgets.samples_table_model import TargetArrays
+from widgets.text import esc
 
 if TYPE_CHECKING:
     from app.core.session import LabelingSession
@@ -65,15 +66,15 @@ def label_summary(
     parts = []
     for t in session.targets:
         state = session.label_state(row_id, t)
-        name = f"<b>{t}</b>" if t == current else t
+        name = f"<b>{esc(t)}</b>" if t == current else esc(t)
         if state.label is not None:
             event = session.label_event(row_id, t)
-            who = SOURCE_WORD.get(event.source, event.source) if event else ""
-            text = f"{name}: <b>{state.label}</b> <span style='color:#8a8a8a'>({who})</span>"
+            who = esc(SOURCE_WORD.get(event.source, event.source)) if event else ""
+            text = f"{name}: <b>{esc(state.label)}</b> <span style='color:#8a8a8a'>({who})</span>"
         elif t in predicted:
             conf = 100 * float(confidence[t][position])
             text = (
-                f"{name}: <span style='color:#8a8a8a'>model says {predicted[t][position]} "
+                f"{name}: <span style='color:#8a8a8a'>model says {esc(predicted[t][position])} "
                 f"{conf:.0f}%</span>"
             )
         else:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import UserError
 from app.core.schema import Schema, TargetSpec, canonical, sort_classes
+from widgets.text import esc, plain_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,7 +56,7 @@ class SetupDialog(QDialog):
         self._selected: str | None = None
 
         intro = QLabel(
-            f"Labelwright guessed how <b>{file_name}</b> is organised. Check the id column, "
+            f"Labelwright guessed how <b>{esc(file_name)}</b> is organised. Check the id column, "
             "tick the columns you want to label (targets), then choose each target's features."
         )
         intro.setWordWrap(True)
@@ -69,7 +70,7 @@ class SetupDialog(QDialog):
         self.targets.currentItemChanged.connect(lambda cur, _p: self._select_target(cur))
         self.features = QListWidget()
         self.features.itemChanged.connect(self._on_feature_toggled)
-        self.classes_label = QLabel()
+        self.classes_label = plain_label()
         self.classes_label.setWordWrap(True)
         self.extra_classes = QLineEdit()
         self.extra_classes.setPlaceholderText("more classes, comma separated (optional)")
@@ -78,7 +79,7 @@ class SetupDialog(QDialog):
         all_off = QPushButton("None")
         all_on.clicked.connect(lambda: self._check_all(True))
         all_off.clicked.connect(lambda: self._check_all(False))
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #B3261E;")
 
@@ -113,7 +114,7 @@ class SetupDialog(QDialog):
         layout.addWidget(self.error)
         notes = list(data.attrs.get("load_notes", []))
         if notes:
-            note = QLabel(" ".join(notes))
+            note = plain_label(" ".join(notes))
             note.setWordWrap(True)
             note.setStyleSheet("color: #6B6B6B;")
             layout.addWidget(note)

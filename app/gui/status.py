@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from app.gui.workers import JobHandle, TaskRunner
+from widgets.text import esc, plain_label
 
 KIND_TEXT = {
     "train": "Training",
@@ -27,7 +28,7 @@ class JobStatusWidget(QWidget):
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
-        self._label = QLabel()
+        self._label = plain_label()
         self._bar = QProgressBar()
         self._bar.setRange(0, 1000)
         self._bar.setFixedWidth(140)
@@ -98,7 +99,7 @@ class ModelStatusLabel(QLabel):
             "stale": ("#B35C00", "Model stale"),
             "training": ("#B35C00", "Model stale · retraining"),
         }.get(state, ("#6B6B6B", state))
-        extra = f" · {detail}" if detail else ""
+        extra = f" · {esc(detail)}" if detail else ""
         self.setText(f'<span style="color:{color}">●</span> {text}{extra}')
 
     def mousePressEvent(self, event: object) -> None:
