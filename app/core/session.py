@@ -327,6 +327,14 @@ class LabelingSession:
     def label_event(self, row_id: Any, target: str) -> LabelEvent | None:
         return self.store.latest(canonical(row_id) or "", target)
 
+    def orphan_labels(self) -> list[LabelEvent]:
+        """Labels the log keeps for rows that are no longer in the data file."""
+        return [
+            event
+            for (_target, row), event in self.store.current_items()
+            if row not in self._position and not event.state.is_empty
+        ]
+
     def _label_positions(self, target: str) -> dict[int, str]:
         return {
             self._position[k]: v
