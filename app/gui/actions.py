@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from app.gui.about import show_about
 from widgets.label_bar import class_keys
 
 if TYPE_CHECKING:
@@ -137,6 +138,10 @@ def build_menus(w: MainWindow, a: Actions) -> None:
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
     view.addAction(a.reset_layout)
+    help_menu = bar.addMenu("&Help")
+    about = help_menu.addAction("&About Labelwright")
+    about.setMenuRole(QAction.MenuRole.AboutRole)
+    about.triggered.connect(lambda _checked=False: show_about(w))
 
 
 def update_class_actions(a: Actions, classes: list[str]) -> dict[str, int]:
