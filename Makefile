@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint screenshot bench clean
+.PHONY: run test lint screenshot bench clean package
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ screenshot: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/labelwright bench --out bench.json
+
+# The standalone app, built with PyInstaller and smoke-tested (packaging/build.sh):
+# VARIANT=full (with torch, dist/labelwright), cpu (without, dist/labelwright-cpu)
+# or both (the default). Takes minutes and about 1.5 GB; CI does not run it.
+VARIANT ?= both
+package: $(STAMP)
+	packaging/build.sh $(VARIANT)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -1,17 +1,51 @@
 #!/usr/bin/env bash
-# Build a standalone folder in dist/labelwright with PyInstaller, and install the
-# desktop entry for the current user when asked (./packaging/build.sh --install-desktop).
+# Build Labelwright as a standalone folder with PyInstaller, then smoke-test it.
+#
+#   packaging/build.sh [full|cpu|both] [--install-desktop]
+#
+#   full (default)  dist/labelwright: with torch, for scoring on a GPU.
+#   cpu             dist/labelwright-cpu: without torch; scores with numpy on the CPU.
+#   both            both folders, one after the other.
+#   --install-desktop  afterwards, add the (first) build to this user's application
+#                   menu, with its MIME types and icons (labelwright --install-desktop).
+#
+# A build that fails its smoke test (packaging/smoke.sh) fails this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+variants=(full)
+install=0
+for arg in "$@"; do
+  case "$arg" in
+    full | cpu) variants=("$arg") ;;
+    both) variants=(full cpu) ;;
+    --install-desktop) install=1 ;;
+    *)
+      echo "usage: packaging/build.sh [full|cpu|both] [--install-desktop]" >&2
+      exit 2
+      ;;
+  esac
+done
+
 make .venv/.installed >/dev/null
-.venv/bin/python -m pip install --quiet "pyinstaller>=6"
-.venv/bin/pyinstaller --noconfirm --clean packaging/labelwright.spec
-if [[ "${1:-}" == "--install-desktop" ]]; then
-  apps="${XDG_DATA_HOME:-$HOME/.local/share}/applications"
-  icons="${XDG_DATA_HOME:-$HOME/.local/share}/icons/hicolor/scalable/apps"
-  mkdir -p "$apps" "$icons"
-  sed "s|^Exec=labelwright|Exec=$PWD/dist/labelwright/labelwright|" packaging/labelwright.desktop > "$apps/labelwright.desktop"
-  cp packaging/labelwright.svg "$icons/labelwright.svg"
-  echo "Installed the desktop entry in $apps"
+.venv/bin/python -m pip install --quiet "pyinstaller>=6.10,<7"
+
+for variant in "${variants[@]}"; do
+  name=labelwright
+  [[ "$variant" == full ]] || name="labelwright-$variant"
+  echo "== Building dist/$name ($variant)"
+  start=$SECONDS
+  LABELWRIGHT_VARIANT="$variant" .venv/bin/pyinstaller --noconfirm --clean --log-level WARN \
+    --workpath "build/$name" packaging/labelwright.spec
+  echo "Built dist/$name in $((SECONDS - start)) s."
+  if ! packaging/smoke.sh "dist/$name"; then
+    echo "The $variant build in dist/$name failed its smoke test; see the checks above." >&2
+    exit 1
+  fi
+done
+
+if [[ $install -eq 1 ]]; then
+  first=labelwright
+  [[ "${variants[0]}" == full ]] || first="labelwright-${variants[0]}"
+  "dist/$first/labelwright" --install-desktop
 fi
-echo "Built dist/labelwright/labelwright"

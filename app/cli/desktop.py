@@ -34,10 +34,11 @@ def data_home() -> Path:
 
 def launch_command() -> str:
     """The Exec command that starts this Labelwright, quoted as the desktop entry spec asks."""
+    script = Path(sys.executable).parent / APP_ID  # the console script of this venv
     if getattr(sys, "frozen", False):
         parts = [sys.executable]
-    elif Path(sys.argv[0]).name == APP_ID and Path(sys.argv[0]).is_file():
-        parts = [str(Path(sys.argv[0]).absolute())]
+    elif script.is_file():
+        parts = [str(script)]
     else:
         parts = [sys.executable, "-m", "app"]
     return " ".join(_quote(p) for p in parts)
