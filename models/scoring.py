@@ -194,6 +194,14 @@ class CompiledEBM:
     def n_bags(self) -> int:
         return int(self.bagged_intercept.shape[0])
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Plain arrays only, for worker processes: the per-pool caches stay behind."""
+        return {k: v for k, v in self.__dict__.items() if k != "_states"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._states = weakref.WeakKeyDictionary()
+
     # ----------------------------------------------------------------- public API
     def predict_proba(self, X: Any, device: str = "auto") -> np.ndarray:
         """Class probabilities (n, n_classes), equal to interpret's to 1e-6.
