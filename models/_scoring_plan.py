@@ -189,7 +189,8 @@ def _dim(
         offset = -last % size
         starts = np.maximum(np.arange(0, last + offset, size) - offset, 0)
         ends = np.minimum(starts + size - 1 - offset * (starts == 0), last - 1)
-        first, final = cells.cells_at(starts), cells.cells_at(ends)
+        first = cells.cells_at(starts, ascending=True)
+        final = cells.cells_at(ends, ascending=True)
         coarse = np.full(len(starts) + 1, UNSURE[np.dtype(dtype)], dtype)
         same = first == final
         coarse[:-1][same] = first[same] * stride

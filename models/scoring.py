@@ -25,9 +25,10 @@ Committee: each outer bag is a model (``bagged_scores_``/``bagged_intercept_``).
 mean), i.e. the generalised Jensen-Shannon divergence H(mean p) - mean H(p): continuous
 (vote entropy only has a few values with 2-6 bags), >= 0, 0 when the bags agree.
 
-Measured (`labelwright bench`; the README has the figures): 1M x 20, 3 classes, 5 pairs,
-NaN and a categorical, CPU seconds on a shared 2-core machine: interpret 1.2-1.4 s;
-one-shot 0.14-0.18 s (8-9x); a prepared pool with a new model 0.10-0.12 s (11-12x).
+Measured (`labelwright bench --load 2`; the README has the figures): 1M x 20, 3 classes,
+5 pairs, NaN and a categorical, best of 5 interleaved rounds on a shared 2-core machine
+(load average ~5): interpret 2.06 s; one-shot 0.26 s (7.8x; CPU seconds 7.6x); a prepared
+pool with a new model 0.16 s (12.5x; CPU 11.1x). Before: 1.5x and 7.8x.
 """
 
 from __future__ import annotations
