@@ -100,6 +100,14 @@ def test_score_other_rows_of_the_same_columns(tmp_path: Path) -> None:
         model = session.model("a_label")
         assert model is not None
         np.testing.assert_array_equal(table["a_label__prediction"], model.predicted[::-1])
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    rows.iloc[:50].to_parquet(folder / "a.parquet", index=False)
+    rows.iloc[50:].to_parquet(folder / "b.parquet", index=False)
+    both = tmp_path / "both.csv"
+    done = _cli("score", str(project), "--data", f"{folder}/*.parquet", "--out", str(both))
+    assert done.returncode == 0, done.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(both), table, check_dtype=False)
     missing = tmp_path / "missing.parquet"
     rows.drop(columns=["x2"]).to_parquet(missing, index=False)
     done = _cli("score", str(project), "--data", str(missing), "--out", str(out))

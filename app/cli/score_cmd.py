@@ -140,11 +140,7 @@ def _score_to_file(session: Any, args: argparse.Namespace) -> int:
 
     data = None
     if args.data and args.project:
-        from app.core.dataset import load_table
-
-        if not Path(args.data).exists():
-            raise UserError(f"The data file {args.data} does not exist; check the path.")
-        data = with_id_column(load_table(args.data), session.schema, Path(args.data).name)
+        data = with_id_column(_read_rows(args.data), session.schema, Path(args.data).name)
     frame = score_session_rows(session, data, args.uncertainty, _device(args.device))
     write_predictions(frame, Path(args.out))
     print(
@@ -152,6 +148,22 @@ def _score_to_file(session: Any, args: argparse.Namespace) -> int:
         f"to {args.out}."
     )
     return 0
+
+
+def _read_rows(data: str) -> Any:
+    """One data file, or every Parquet file of a folder or a pattern, as one table."""
+    import pandas as pd
+
+    from app.core.dataset import load_table
+
+    path = Path(data)
+    if path.is_file():
+        return load_table(path)
+    if not path.is_dir() and not any(ch in data for ch in "*?["):
+        raise UserError(f"The data file {data} does not exist; check the path.")
+    from app.core.dask_scoring import parquet_files
+
+    return pd.concat([load_table(f) for f in parquet_files(data)], ignore_index=True)
 
 
 def _score_on_dask(session: Any, args: argparse.Namespace) -> int:

@@ -86,8 +86,8 @@ def parquet_files(data: str) -> list[Path]:
     odd = [f.name for f in files if f.suffix.lower() not in (".parquet", ".pq")]
     if odd:
         raise UserError(
-            f"With --dask the data must be Parquet, but {odd[0]} is not; convert it or "
-            "leave out --dask."
+            f"A folder or pattern of data files must hold Parquet files, but {odd[0]} is not "
+            "one; convert it, or give that one file."
         )
     return sorted(files, key=lambda f: str(f))
 
