@@ -83,7 +83,8 @@ check "export demo (Parquet)" '[[ $rc -eq 0 ]] && magic e.parquet 50415231' -- \
   "$exe" export demo --out e.parquet
 check "score demo" '[[ $rc -eq 0 && $out == *"rows/s"* ]]' -- "$exe" score demo
 check "audit" \
-  '[[ $rc -eq 0 ]] && [[ $(head -n 1 audit.csv) == "id,given,suggested,score,rank" ]]' -- \
+  '[[ $rc -eq 0 && $(head -n 1 audit.csv) == "id,given,suggested,score,rank"* ]] \
+   && [[ $(wc -l <audit.csv) -eq 81 ]]' -- \
   "$exe" audit --data audit_data.csv --target label --out audit.csv
 check "bundle export" '[[ $rc -eq 0 ]] && magic demo.lwbundle 504b' -- \
   "$exe" bundle export demo --out demo.lwbundle
