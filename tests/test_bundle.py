@@ -8,6 +8,7 @@ import pickle
 import shutil
 import stat
 import struct
+import time
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -239,7 +240,14 @@ def test_cli_export_and_import(
         assert session.labels("DM_label") and session.project.layout == {}
     finally:
         session.close()
-    assert main(["bundle", "import", str(out), "--into", str(tmp_path / "d")]) == 2
+    # A second import of the same bundle (say, a re-run after a crash) changes nothing.
+    assert main(["bundle", "import", str(out), "--into", str(tmp_path / "d")]) == 0
+    assert "already imported" in capsys.readouterr().out
+    other = tmp_path / "y.lwbundle"  # another bundle (its manifest has another time stamp)
+    time.sleep(1.1)
+    assert main(["bundle", "export", "demo", "--out", str(other)]) == 0
+    capsys.readouterr()
+    assert main(["bundle", "import", str(other), "--into", str(tmp_path / "d")]) == 2
     assert "already holds a project" in capsys.readouterr().err
     assert main(["bundle", "export", "demo", "--out", str(tmp_path / "x.zip")]) == 2
     assert main(["bundle", "import", str(tmp_path / "none.lwbundle"), "--into", "d"]) == 2

@@ -115,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return install_desktop()
         if args.path is not None and args.path != "demo":
             _existing(args.path, "data or project")
+        if args.screenshot:
+            from app.core.atomic import check_out
+
+            check_out(args.screenshot, (".png",), "a screenshot")
         from app.gui import run_gui
 
         return run_gui(args.path, screenshot=args.screenshot, debug=args.debug)
@@ -173,8 +177,10 @@ def _existing(path: str, what: str) -> Path:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from app.core.atomic import check_out
     from app.core.simulate import simulate
 
+    check_out(args.out, (".json",), "the simulation")
     result = simulate(
         _existing(args.data, "data"),
         _existing(args.truth, "truth"),
@@ -197,21 +203,23 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from app.core.atomic import check_out
     from app.core.audit import audit
+    from app.core.csv_safety import write_csv
 
+    out = check_out(args.out, (".csv",), "the audit")
     rows = audit(_existing(args.data, "data"), args.target, _features(args.features), args.seed)
-    from app.core.atomic import atomic_path
-
     flagged = int(rows["flagged"].sum())
-    with atomic_path(args.out) as tmp:
-        rows.to_csv(tmp, index=False)
+    write_csv(rows, out)
     print(f"Ranked {len(rows)} labelled rows; {flagged} look mislabelled. Wrote {args.out}.")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
+    from app.core.atomic import check_out
     from app.core.session import LabelingSession
 
+    check_out(args.out, (".csv", ".parquet", ".pq"), "the export")
     session = LabelingSession.open(
         _project_arg(args.project), args.target, features=_features(args.features) or None
     )

@@ -54,10 +54,16 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from app.core.bundle import import_bundle
+    from pathlib import Path
+
+    from app.core.bundle import already_imported, import_bundle
     from app.core.project import Project
 
+    again = already_imported(Path(args.bundle), Path(args.into))
     project_file = import_bundle(args.bundle, args.into, args.data)
     project = Project.load(project_file)
-    print(f"Imported {args.bundle} as {project_file} (data: {project.data_path}).")
+    if again:
+        print(f"{args.bundle} is already imported as {project_file}; nothing was changed.")
+    else:
+        print(f"Imported {args.bundle} as {project_file} (data: {project.data_path}).")
     return 0

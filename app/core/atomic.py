@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from app.core.errors import UserError
+from app.core.faults import boundary
 from app.core.scratch import sweep, tagged_prefix
 
 
@@ -38,7 +39,9 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         _set_mode(tmp, target)
         _fsync_file(tmp)
+        boundary("write:tmp")
         tmp.replace(target)
+        boundary("write:renamed")
         _fsync_dir(target.parent)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -150,3 +153,15 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def check_out(path: str | os.PathLike[str], suffixes: tuple[str, ...], what: str) -> Path:
+    """An output path the command can write: right extension, a file, in a real folder."""
+    target = Path(path)
+    check_output_path(target)
+    if target.suffix.lower() not in suffixes:
+        wanted = " or ".join(suffixes)
+        raise UserError(
+            f"Cannot write {what} to '{target.name}'; use a file name ending in {wanted}."
+        )
+    return target

@@ -25,10 +25,11 @@ from app.core.bundle_checks import BundleError, check_row_ids
 from app.core.bundle_reader import ValidatedBundle, read_bundle
 from app.core.bundle_writer import BUNDLE_SUFFIX, export_bundle, library_versions
 from app.core.errors import UserError
+from app.core.faults import boundary
 from app.core.label_store import EVENT_COLUMNS, LabelStore, write_error
 from app.core.project import PROJECT_SUFFIX, LogMark, Project, labels_path_for
 from app.core.schema import canonical
-from app.core.scratch import scratch_dir
+from app.core.scratch import scratch_dir, sweep_temp
 
 if TYPE_CHECKING:
     from app.core.session import LabelingSession
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 MARKER = ".lwbundle-source"  # the SHA-256 of the bundle a folder was imported from
+SCRATCH = "labelwright-import-"  # private folders in the system temp folder
 
 
 class MissingDataError(UserError):
@@ -165,15 +167,20 @@ def install(
     labels_file = labels_path_for(project_file)
     if into.exists() and not into.is_dir():
         raise UserError(f"{into} is a file, not a folder; choose a folder to import into.")
+    sweep_temp(SCRATCH)
     if into.is_dir():
         import_journal.recover(into)
+    digest = marker or _sha(bundle.path)
+    if project_file.exists() and _marker(into) == digest:
+        return project_file  # this very bundle is already imported there: nothing to redo
     if project_file.exists() or labels_file.exists():
         raise UserError(
             f"The folder {into} already holds a project {project_file.name}; import into "
             "another folder or open that project."
         )
-    with scratch_dir("labelwright-import-") as scratch:
+    with scratch_dir(SCRATCH) as scratch:
         source = resolve_data(bundle, data_path, scratch)
+        boundary("import:staged")
         _check_data(bundle, source.path)
         final_data = source.path
         if source.route == "bundle":
@@ -195,8 +202,23 @@ def install(
             layout=bundle.layout,
         )
         copy = source.path if source.route == "bundle" and not final_data.exists() else None
-        _write(bundle, into, project, copy, marker)
+        _write(bundle, into, project, copy, digest)
     return project_file
+
+
+def already_imported(bundle_path: Path, into: Path) -> bool:
+    """Whether ``into`` holds a finished import of this very bundle (a re-run is a no-op)."""
+    try:
+        return _marker(into) == _sha(bundle_path) and any(into.glob(f"*{PROJECT_SUFFIX}"))
+    except UserError:
+        return False
+
+
+def _marker(folder: Path) -> str | None:
+    try:
+        return (folder / MARKER).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
 
 
 def _copy_name(bundle: ValidatedBundle) -> str:
@@ -207,7 +229,7 @@ def _copy_name(bundle: ValidatedBundle) -> str:
 
 
 def _write(
-    bundle: ValidatedBundle, into: Path, project: Project, copy: Path | None, marker: str | None
+    bundle: ValidatedBundle, into: Path, project: Project, copy: Path | None, marker: str
 ) -> None:
     """Stage every file beside its final place, then move them in, the project file last."""
     created = not into.exists()
@@ -225,9 +247,8 @@ def _write(
             labels = staging / project.labels_path.name
             project.log = write_events(labels, bundle)
             moves.append((labels, project.labels_path))
-            if marker is not None:
-                atomic_write_text(staging / MARKER, marker)
-                moves.append((staging / MARKER, into / MARKER))
+            atomic_write_text(staging / MARKER, marker)
+            moves.append((staging / MARKER, into / MARKER))
             doc = json.dumps(project.to_json(), indent=2, sort_keys=True)
             atomic_write_text(staging / project.path.name, doc)
             moves.append((staging / project.path.name, project.path))

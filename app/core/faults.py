@@ -1,20 +1,25 @@
-"""Named step boundaries where a test can kill the process, to prove crash safety.
+"""Named step boundaries where a test can kill the process or fill the disk.
 
 ``LABELWRIGHT_KILL_AT=NAME`` makes the process SIGKILL itself when it reaches the
-boundary ``NAME`` (for example ``import:moved-1``). The crash tests run real
-commands in subprocesses with it, so a kill lands exactly between two steps, the
-places where a half-finished operation is most likely to be left behind. Unset, a
-boundary costs one dictionary lookup.
+boundary ``NAME`` (for example ``import:moved-1``), and
+``LABELWRIGHT_DISK_FULL_AT=NAME`` makes the write there fail with ENOSPC, as a
+full disk would. The crash tests run real commands in subprocesses with them, so a
+failure lands exactly between two steps, where a half-finished operation is most
+likely to be left behind. Unset, a boundary costs two dictionary lookups.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 
-ENV = "LABELWRIGHT_KILL_AT"
+KILL_AT = "LABELWRIGHT_KILL_AT"
+DISK_FULL_AT = "LABELWRIGHT_DISK_FULL_AT"
 
 
 def boundary(name: str) -> None:
-    if os.environ.get(ENV) == name:
+    if os.environ.get(KILL_AT) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(DISK_FULL_AT) == name:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

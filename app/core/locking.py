@@ -38,7 +38,7 @@ def acquire(log_path: Path, project_path: Path | None = None) -> None:
             f"The project {shown} is already open in this window; switch to it instead of "
             "opening it twice."
         )
-    path = lock_path(log_path)
+    path = lock_path(key)  # beside the real file, however the log was reached
     try:
         fh = path.open("a+", encoding="utf-8")
     except IsADirectoryError as exc:

@@ -91,10 +91,7 @@ def connect_existing(path: Path, timeout: float) -> sqlite3.Connection:
     try:
         return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
     except sqlite3.Error as exc:
-        raise StoreError(
-            "unreadable",
-            f"The label log {path.name} cannot be opened for writing ({exc}).",
-        ) from exc
+        raise classify(path, exc) from exc
 
 
 def verify(conn: sqlite3.Connection, path: Path) -> bool:
@@ -103,6 +100,7 @@ def verify(conn: sqlite3.Connection, path: Path) -> bool:
         result = conn.execute("PRAGMA quick_check(1)").fetchone()
         if not result or result[0] != "ok":
             detail = str(result[0]) if result else "no answer"
+            detail = " ".join(detail.replace("*** in database main ***", "").split())
             raise StoreError("damaged", f"The label log {path.name} is damaged ({detail[:80]}).")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not tables:
@@ -120,7 +118,7 @@ def verify(conn: sqlite3.Connection, path: Path) -> bool:
             )
         bad = conn.execute(_BAD_EVENT).fetchone()
     except sqlite3.DatabaseError as exc:
-        raise StoreError("damaged", f"The label log {path.name} is damaged ({exc}).") from exc
+        raise classify(path, exc) from exc
     if bad is not None:
         raise StoreError(
             "bad_event",
@@ -128,6 +126,30 @@ def verify(conn: sqlite3.Connection, path: Path) -> bool:
             "(for example binary data where a label belongs).",
         )
     return True
+
+
+def classify(path: Path, exc: sqlite3.Error) -> StoreError:
+    """Damage is damage; a full disk or a file SQLite cannot open is said as such."""
+    detail = " ".join(str(exc).split())[:80]
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "malformed" in detail:
+        return StoreError("damaged", f"The label log {path.name} is damaged ({detail}).")
+    if _disk_full(path):
+        return StoreError(
+            "unreadable",
+            f"The disk holding {path.name} is full, so the label log cannot be opened; free "
+            "some space",
+        )
+    return StoreError("unreadable", f"The label log {path.name} cannot be opened ({detail}).")
+
+
+def _disk_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < 64 * 1024
+    except OSError:
+        return False
 
 
 def close_quietly(conn: sqlite3.Connection) -> None:

@@ -237,6 +237,8 @@ def store_sentence(project: Project, exc: StoreError) -> str:
             f"The label log {path.name} is empty, but project {name} {recorded}; restore the log "
             "from a backup or a bundle (Labelwright has not changed it)."
         )
+    if exc.kind == "unreadable" and "is full" in str(exc):
+        return f"{str(exc).rstrip('.')}, then open {name} again."
     if exc.kind in ("unreadable", "folder"):
         return (
             f"{str(exc).rstrip('.')}; check the file and its permissions, then open {name} again."

@@ -54,6 +54,11 @@ def sweep(folder: Path, prefix: str) -> int:
     return removed
 
 
+def sweep_temp(prefix: str) -> int:
+    """Sweep the system temporary folder, where operations keep their private folders."""
+    return sweep(Path(tempfile.gettempdir()), prefix)
+
+
 def tagged_prefix(prefix: str) -> str:
     """``labelwright-import-`` → ``labelwright-import-1234-`` for this process."""
     return f"{prefix}{os.getpid()}-"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.core.errors import UserError
+from app.core.faults import boundary
 from app.core.label_store import LabelEvent, LabelState, LabelStore
 from app.core.project import Project
 from app.core.schema import canonical, canonical_class, sort_classes, typed
@@ -383,6 +384,7 @@ class LabelingSession:
     ) -> dict[str, FittedTarget | None]:
         """Fit every target now (dependencies first) and score all rows."""
         result = self.training_job().run(progress, should_stop)
+        boundary("retrain:fitted")
         self.apply_training(result)
         return result.fitted
 
