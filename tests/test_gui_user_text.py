@@ -107,3 +107,27 @@ def test_a_table_with_thousands_of_columns_opens_and_trains(qtbot: Any, tmp_path
     finally:
         w.close()
     assert running_threads() == []
+
+
+def test_what_opening_noticed_is_shown_in_the_window(qtbot: Any, tmp_path: Path) -> None:
+    import os
+
+    from app.core.session import LabelingSession
+
+    frame = pd.DataFrame({"id": range(30), "x": range(30), "label": ["a", "b"] * 15})
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    LabelingSession.open(data, ["label"]).close()
+    frame.iloc[:25].to_csv(data, index=False)
+    st = data.stat()
+    os.utime(data, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    w = create_main_window(data, model_settings=EBMSettings.tiny(), interactive=False)
+    assert w is not None
+    qtbot.addWidget(w)
+    try:
+        shown = w.banner.text()
+        assert "changed since the project last opened it" in shown
+        assert "5 removed" in shown and "no longer in d.csv" in shown
+    finally:
+        w.close()
+    assert running_threads() == []

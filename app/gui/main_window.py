@@ -212,6 +212,9 @@ class MainWindow(QMainWindow):
         self.update_counts()
         self.jobs.retrain_now()  # first in the CPU lane
         self.jobs.request_projection()
+        if session.notes:  # what opening noticed: a changed data file, an adopted log, ...
+            level = "warning" if session.data_change is not None else "info"
+            self.show_error(" ".join(session.notes), level)
         self.results.on_model_state(self.jobs.state())
         self.suggestion_queue.list.setFocus()
 
