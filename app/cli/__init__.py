@@ -17,7 +17,7 @@ from typing import Any
 
 from app.core.errors import UserError
 
-SUBCOMMANDS = ("simulate", "audit", "export", "bundle", "score", "bench", "copy")
+SUBCOMMANDS = ("simulate", "audit", "export", "bundle", "score", "bench", "copy", "classes")
 
 
 def _features(values: list[str] | None) -> dict[str, list[str]]:

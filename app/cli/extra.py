@@ -11,7 +11,7 @@ import argparse
 from types import ModuleType
 from typing import Any
 
-from app.cli import bench_cmd, bundle_cmd, copy_cmd, score_cmd
+from app.cli import bench_cmd, bundle_cmd, classes_cmd, copy_cmd, score_cmd
 
 # command name -> module with ``add_parser(sub)`` and ``run(args) -> int``
 MODULES: dict[str, ModuleType] = {
@@ -19,6 +19,7 @@ MODULES: dict[str, ModuleType] = {
     "score": score_cmd,
     "bench": bench_cmd,
     "copy": copy_cmd,
+    "classes": classes_cmd,
 }
 
 

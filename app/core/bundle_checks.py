@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core import class_changes
+from app.core.class_changes import CLASS_SOURCE
 from app.core.errors import UserError
 from app.core.fields import (
     InvalidFieldError,
@@ -151,7 +153,11 @@ def _event(row: list[str], last_id: int) -> LabelEvent:
     event_id = int(rid)
     if event_id <= last_id:
         raise ValueError("event ids must increase")
-    if canonical(row_id) != row_id or not target:
+    if source == CLASS_SOURCE:
+        if row_id != "" or not target:
+            raise ValueError("a class change names no sample")
+        class_changes.parse(event_id, target, label or None, note)
+    elif canonical(row_id) != row_id or not target:
         raise ValueError("bad sample id or target")
     if label != "" and canonical_class(label) != label:
         raise ValueError("bad label")
@@ -201,27 +207,37 @@ def parse_labels(path: Path, raw: bytes) -> list[LabelEvent]:
 
 
 def check_events(path: Path, events: list[LabelEvent], schema: Schema) -> None:
-    """Every event names a target of the schema and one of that target's classes."""
+    """Every event names a target of the schema, and every label (read through the class
+    changes after it) is one of that target's classes."""
     classes = {t.name: set(t.classes) for t in schema.targets}
+    changes: dict[str, list[class_changes.ClassChange]] = {}
     for event in events:
-        known = classes.get(event.target)
-        if known is None:
+        if event.target not in classes:
             raise BundleError.make(
                 path,
                 f"has a label (event {event.id} in labels.csv) for the target "
                 f"'{show(event.target)}', which its schema does not define",
             )
-        if event.label is not None and event.label not in known:
+        if event.source == CLASS_SOURCE:
+            change = class_changes.parse(event.id, event.target, event.label, event.note)
+            changes.setdefault(event.target, []).append(change)
+    active = {t: class_changes.active(c) for t, c in changes.items()}
+    for event in events:
+        if event.source == CLASS_SOURCE:
+            continue
+        label = class_changes.effective(event.label, event.id, active.get(event.target, []))
+        known = classes[event.target]
+        if label is not None and label not in known:
             raise BundleError.make(
                 path,
-                f"has the label '{show(event.label)}' (event {event.id} in labels.csv), which "
+                f"has the label '{show(label)}' (event {event.id} in labels.csv), which "
                 f"is not a class of '{show(event.target)}' ({show(', '.join(sorted(known)))})",
             )
 
 
 def check_row_ids(path: Path, events: list[LabelEvent], keys: set[str]) -> None:
     """Labels may only name samples the data has; checked once the data is loaded."""
-    unknown = [e.row_id for e in events if e.row_id not in keys]
+    unknown = [e.row_id for e in events if e.row_id not in keys and e.source != CLASS_SOURCE]
     if unknown:
         raise BundleError.make(
             path,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.core import class_changes
 from app.core.atomic import atomic_path
 from app.core.schema import canonical_class
 
@@ -181,8 +182,10 @@ def reconcile_labels(
     for spec in schema.targets:
         if spec.name not in data.columns:
             continue
+        # The file speaks the class names of its time: read it through every change since.
+        changes = class_changes.active(store.class_changes(spec.name))
         for key, value in zip(keys, data[spec.name].tolist(), strict=True):
-            label = canonical_class(value)
+            label = class_changes.effective(canonical_class(value), 0, changes)
             if label is None:
                 continue
             latest = store.latest(key, spec.name)

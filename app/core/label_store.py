@@ -12,9 +12,11 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.core import class_changes
+from app.core.class_changes import CLASS_SOURCE, ClassChange
 from app.core.errors import UserError
 from app.core.log_file import StoreError, check_existing, close_quietly, connect_existing, verify
 
@@ -28,9 +30,10 @@ __all__ = [
     "write_error",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: class changes (source "class") are events; written with the first one
+PLAIN_VERSION = 1  # a log with no class change is still readable by format-1 readers
 
-SOURCES = ("human", "suggestion", "auto", "import", "undo", "redo")
+SOURCES = ("human", "suggestion", "auto", "import", "undo", "redo", CLASS_SOURCE)
 
 _CREATE = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -142,12 +145,16 @@ class LabelStore:
                 self._conn.executescript(_CREATE)
             self._check_version()
             self.log_id = self._read_log_id()
+            self._raw: dict[tuple[str, str], LabelEvent] = {}
             self._current: dict[tuple[str, str], LabelEvent] = {}
+            self._changes: dict[str, list[ClassChange]] = {}
             self._version = 0
             self._count = 0
             for event in self.events():
-                self._apply(event)
+                self._load(event)
                 self._count += 1
+            for target in self._changes:
+                self._rebuild(target)
         except sqlite3.Error as exc:
             close_quietly(self._conn)
             raise write_error(self.path, exc, "opened") from exc
@@ -163,7 +170,7 @@ class LabelStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is None:
             self._conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(PLAIN_VERSION),)
             )
             return
         try:
@@ -276,10 +283,65 @@ class LabelStore:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("ROLLBACK")
 
+    def append_class_change(
+        self,
+        target: str,
+        op: str,
+        into: str,
+        sources: Iterable[str],
+        before: Iterable[str],
+        *,
+        ref: int = 0,
+        annotator: str = "",
+    ) -> ClassChange:
+        """Record a class change as an event; labels given before it are read through it."""
+        note = class_changes.note_for(op, sources, before, ref)
+        self._conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )  # readers that know no class changes must not misread this log
+        self.append("", target, into or None, annotator=annotator, source=CLASS_SOURCE, note=note)
+        return self._changes[target][-1]
+
+    def class_changes(self, target: str) -> list[ClassChange]:
+        """Every class change of ``target`` (reverts and reapplies included), oldest first."""
+        return list(self._changes.get(target, []))
+
     # -- reading ---------------------------------------------------------------
-    def _apply(self, event: LabelEvent) -> None:
-        self._current[(event.target, event.row_id)] = event
+    def _load(self, event: LabelEvent) -> None:
+        """Read one stored event at open; a malformed class change is a damaged log."""
+        if event.source == CLASS_SOURCE:
+            try:
+                change = class_changes.parse(event.id, event.target, event.label, event.note)
+            except ValueError as exc:
+                raise StoreError(
+                    "bad_event",
+                    f"The label log {self.path.name} holds event {event.id}, a class change "
+                    "that cannot be read.",
+                ) from exc
+            self._changes.setdefault(event.target, []).append(change)
+        else:
+            self._raw[(event.target, event.row_id)] = event
+            self._current[(event.target, event.row_id)] = event
         self._version = max(self._version, event.id)
+
+    def _apply(self, event: LabelEvent) -> None:
+        if event.source == CLASS_SOURCE:
+            self._load(event)
+            self._rebuild(event.target)
+            return
+        self._raw[(event.target, event.row_id)] = event
+        self._current[(event.target, event.row_id)] = event  # newest: no later class change
+        self._version = max(self._version, event.id)
+
+    def _rebuild(self, target: str) -> None:
+        """Read every label of ``target`` through the class changes in force."""
+        changes = class_changes.active(self._changes.get(target, []))
+        for key, event in self._raw.items():
+            if key[0] != target:
+                continue
+            label = class_changes.effective(event.label, event.id, changes)
+            self._current[key] = event if label == event.label else replace(event, label=label)
 
     @property
     def version(self) -> int:

@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core import locking
+from app.core import class_changes, locking
 from app.core.data_changes import (
     DATA_FILE_ANNOTATOR,
     DataChange,
@@ -312,6 +312,8 @@ def _reconcile(
 def _adopt_classes(project: Project, store: LabelStore, notes: list[str]) -> None:
     """Classes the log uses but the schema lacks become classes: the log is the truth."""
     for spec in project.schema.targets:
+        for change in class_changes.active(store.class_changes(spec.name)):
+            spec.classes = class_changes.apply_to_classes(spec.classes, change)
         used = set(store.labels(spec.name).values())
         extra = sorted(c for c in used if c not in spec.classes)
         if extra:

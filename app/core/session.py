@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.core.class_editing import ClassEditing, ClassStep
 from app.core.errors import UserError
 from app.core.faults import boundary
 from app.core.label_store import LabelEvent, LabelState, LabelStore
 from app.core.project import Project
-from app.core.schema import canonical, canonical_class, sort_classes, typed
+from app.core.schema import Schema, canonical, canonical_class, sort_classes, typed
 from models.ebm import Contributions, ShapeCurve, explain_rows, global_importances, shape_curve
 from models.jobs import Progress, ShouldStop
 from models.strategies import STRATEGIES, rank_pool
@@ -98,7 +99,7 @@ class TrainingJob:
         return TrainingResult(self.labels_version, fitted)
 
 
-class LabelingSession:
+class LabelingSession(ClassEditing):
     """A project opened for labelling."""
 
     def __init__(
@@ -122,8 +123,8 @@ class LabelingSession:
         self._models: dict[str, FittedTarget] = {}
         self._model_versions: dict[str, int] = {}
         self._trained_at: dict[str, int] = {}
-        self._undo: list[Change] = []
-        self._redo: list[Change] = []
+        self._undo: list[Change | ClassStep] = []
+        self._redo: list[Change | ClassStep] = []
         self._embeddings: dict[str, np.ndarray] = {}
         self._review: dict[str, ReviewResult] = {}
         self._closed = False
@@ -167,7 +168,7 @@ class LabelingSession:
 
     # -- basic facts -------------------------------------------------------------------------
     @property
-    def schema(self) -> Any:
+    def schema(self) -> Schema:
         return self.project.schema
 
     @property
@@ -291,20 +292,26 @@ class LabelingSession:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    def undo(self) -> Change | None:
+    def undo(self) -> Change | ClassStep | None:
         """Append the inverse of the latest change; None when there is nothing to undo."""
         if not self._undo:
             return None
         change = self._undo.pop()
-        self._write(change.row, change.target, change.before, "undo", None)
+        if isinstance(change, ClassStep):
+            self._undo_class(change)
+        else:
+            self._write(change.row, change.target, change.before, "undo", None)
         self._redo.append(change)
         return change
 
-    def redo(self) -> Change | None:
+    def redo(self) -> Change | ClassStep | None:
         if not self._redo:
             return None
         change = self._redo.pop()
-        self._write(change.row, change.target, change.after, "redo", None)
+        if isinstance(change, ClassStep):
+            self._redo_class(change)
+        else:
+            self._write(change.row, change.target, change.after, "redo", None)
         self._undo.append(change)
         return change
 
