@@ -19,7 +19,8 @@ from app.core.strategy_settings import StrategySettings
 from models.ebm import EBMSettings
 from models.strategies import STRATEGIES
 
-KINDS = ("numeric", "categorical", "text", "image", "empty")
+# "ignore": a column the user set aside in the setup dialog (no feature, not shown)
+KINDS = ("numeric", "categorical", "text", "image", "empty", "ignore")
 _BAD_NAME = re.compile(r"[\\/\x00-\x1f:*?\"<>|]")
 _MAX_TEXT = 10_000
 

@@ -408,15 +408,19 @@ def create_project(
     classes: dict[str, list[str]] | None = None,
     schema: Schema | None = None,
     settings: dict[str, Any] | None = None,
+    sheet: str | None = None,
 ) -> LabelingSession:
-    """First open of a data file: guess the schema, adopt a log or import the file's labels."""
+    """First open of a data file: guess the schema, adopt a log or import the file's labels.
+
+    ``sheet`` names the sheet of a workbook (None: the first sheet with cells).
+    """
     from app.core.dataset import ensure_id_column, file_sha256, find_target_columns, load_table
 
     if project_path.exists():
         raise UserError(
             f"{data_path.name} already has a project, {project_path.name}; open that project."
         )
-    data = load_table(data_path)
+    data = load_table(data_path, sheet=sheet)
     notes = list(data.attrs.get("load_notes", []))
     data, id_col = ensure_id_column(data, schema.id_column if schema else id_column)
     if schema is None:
@@ -447,6 +451,7 @@ def create_project(
         schema=schema,
         data_sha256=file_sha256(data_path),
         data_rows=len(data),
+        data_sheet=sheet,
     )
     if settings:
         for key, value in settings.items():
@@ -557,11 +562,12 @@ def create_session(
     data_path: str | Path,
     schema: Schema,
     project_path: str | Path | None = None,
+    sheet: str | None = None,
 ) -> LabelingSession:
-    """Create the project for ``data_path`` with a schema the user confirmed."""
+    """Create the project for ``data_path`` (``sheet`` of a workbook) with a confirmed schema."""
     data_path = Path(data_path)
     proj = Path(project_path) if project_path else project_path_for(data_path)
-    return create_project(cls, data_path, proj, schema=schema)
+    return create_project(cls, data_path, proj, schema=schema, sheet=sheet)
 
 
 def current_mark(store: LabelStore) -> LogMark:

@@ -159,12 +159,19 @@ class LabelingSession(ClassEditing):
 
     @classmethod
     def create(
-        cls, data_path: str | Path, schema: Any, project_path: str | Path | None = None
+        cls,
+        data_path: str | Path,
+        schema: Any,
+        project_path: str | Path | None = None,
+        sheet: str | None = None,
     ) -> LabelingSession:
-        """First open of a data file with a schema the user confirmed in the GUI."""
+        """First open of a data file with a schema the user confirmed in the GUI.
+
+        ``sheet`` names the workbook sheet the schema was made for.
+        """
         from app.core.opening import create_session
 
-        return create_session(cls, data_path, schema, project_path)
+        return create_session(cls, data_path, schema, project_path, sheet)
 
     # -- basic facts -------------------------------------------------------------------------
     @property
