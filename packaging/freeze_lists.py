@@ -59,6 +59,35 @@ DEV_EXCLUDES = [
 # plugins drag in Kerberos). QtOpenGL stays: pyqtgraph imports it at start-up.
 QT_EXCLUDES = ["PySide6.QtNetwork"]
 
+# Optional or build-time packages that no command of the standalone app can use:
+# - the dask extra: `score --dask local` cannot start its workers from a frozen
+#   executable (measured: "Nanny failed to start"), so without dask it ends with
+#   its one sentence instead; install the Python package for cluster scoring;
+# - setuptools and distutils (build tools), pydoc's help topics, PyYAML (only
+#   numpy's and scipy's show_config and dask use it).
+# (ssl stays: pyarrow.fs reads its CA paths when pyarrow.parquet is imported.)
+OPTIONAL_EXCLUDES = [
+    "dask",
+    "distributed",
+    "tornado",
+    "toolz",
+    "tlz",
+    "partd",
+    "locket",
+    "zict",
+    "tblib",
+    "msgpack",
+    "sortedcontainers",
+    "click",
+    "setuptools",
+    "distutils",
+    "_distutils_hack",
+    "pkg_resources",
+    "pydoc_data",
+    "yaml",
+    "_yaml",
+]
+
 TORCH_EXCLUDES = [
     "torch",
     "torchgen",
@@ -158,7 +187,8 @@ def excludes(variant: str) -> list[str]:
     """Modules left out of ``variant`` ('full' keeps torch, 'cpu' drops it)."""
     if variant not in VARIANTS:
         raise ValueError(f"Unknown build variant {variant!r}; use one of {', '.join(VARIANTS)}.")
-    return DEV_EXCLUDES + QT_EXCLUDES + (TORCH_EXCLUDES if variant == "cpu" else [])
+    kept_out = DEV_EXCLUDES + QT_EXCLUDES + OPTIONAL_EXCLUDES
+    return kept_out + (TORCH_EXCLUDES if variant == "cpu" else [])
 
 
 def metadata_names(variant: str) -> list[str]:
@@ -189,6 +219,15 @@ DROP = [
     # A VNC server platform and TUIO touch over UDP: the only users of QtNetwork.
     "PySide6/Qt/plugins/platforms/libqvnc.so",
     "PySide6/Qt/plugins/generic/libqtuiotouchplugin.so",
+    # Embedded Linux without a desktop (EGLFS, framebuffer, Vulkan display, evdev
+    # input) and the compositor side of Wayland; xcb, wayland and offscreen stay.
+    "PySide6/Qt/plugins/platforms/libqeglfs.so",
+    "PySide6/Qt/plugins/platforms/libqlinuxfb.so",
+    "PySide6/Qt/plugins/platforms/libqminimalegl.so",
+    "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so",
+    "PySide6/Qt/plugins/egldeviceintegrations/*",
+    "PySide6/Qt/plugins/generic/libqevdev*",
+    "PySide6/Qt/plugins/wayland-graphics-integration-client/*-server.so",
     # pyarrow reads and writes local Parquet files here: no Flight RPC (33 MB), no S3,
     # GCS, Azure or HDFS (17 MB), no C++ headers and Cython sources for building
     # extensions (8 MB), and not the two spare copies of libraries that are loaded

@@ -86,6 +86,9 @@ check "audit" \
   '[[ $rc -eq 0 && $(head -n 1 audit.csv) == "id,given,suggested,score,rank"* ]] \
    && [[ $(wc -l <audit.csv) -eq 81 ]]' -- \
   "$exe" audit --data audit_data.csv --target label --out audit.csv
+check "audit (Parquet in)" \
+  '[[ $rc -eq 0 && $(head -n 1 audit-pq.csv) == "id,given,suggested,score,rank"* ]]' -- \
+  "$exe" audit --data e.parquet --target DM_label --out audit-pq.csv
 check "bundle export" '[[ $rc -eq 0 ]] && magic demo.lwbundle 504b' -- \
   "$exe" bundle export demo --out demo.lwbundle
 check "bundle import" '[[ $rc -eq 0 ]] && compgen -G "imported/*.lwproj" >/dev/null' -- \

@@ -116,8 +116,9 @@ def test_the_cpu_build_leaves_out_torch_and_both_leave_out_dev_tools(tmp_path: P
                     imported |= {a.name.split(".")[0] for a in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                     imported.add(node.module.split(".")[0])
-    assert imported & full == set()
-    assert imported & cpu == {"torch"}  # imported lazily, and models.scoring falls back
+    optional = {"dask", "distributed"}  # score --dask says how to get them when missing
+    assert imported & full <= optional
+    assert "torch" in imported and imported & cpu <= {"torch"} | optional
 
 
 def test_the_bundle_carries_the_version_metadata_and_the_desktop_files(tmp_path: Path) -> None:
