@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app.cli.parsing import SentenceParser, unknown_command
 from app.core.errors import UserError
 
 SUBCOMMANDS = ("simulate", "audit", "export", "bundle", "score", "bench", "copy", "classes")
@@ -31,14 +32,34 @@ def _features(values: list[str] | None) -> dict[str, list[str]]:
 
 
 def gui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = SentenceParser(
         prog="labelwright",
         description="Label tabular data with an explainable model. Subcommands: "
         + ", ".join(SUBCOMMANDS)
         + " (labelwright COMMAND --help).",
     )
     p.add_argument("path", nargs="?", default=None, help="data file, project, bundle or 'demo'")
-    p.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen and exit")
+    p.add_argument(
+        "--target",
+        action="append",
+        metavar="COL",
+        help="label column of a data file opened the first time: creates the project without "
+        "the setup dialog (repeat for several targets)",
+    )
+    p.add_argument(
+        "--features",
+        action="append",
+        metavar="TARGET=a,b,c",
+        help="the feature columns of one target, with --target",
+    )
+    p.add_argument(
+        "--annotator", metavar="NAME", help="who labels in this window (kept with every label)"
+    )
+    p.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="render the window offscreen once the first model is ready, write a PNG and exit",
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.add_argument("--version", action=_VersionAction, help="print the version and exit")
     p.add_argument(
@@ -63,35 +84,46 @@ class _VersionAction(argparse.Action):
 
 
 def command_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="labelwright")
+    from models.strategies import STRATEGIES
+
+    p = SentenceParser(prog="labelwright")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    features_help = "the feature columns of one target (repeat per target)"
 
     s = sub.add_parser("simulate", help="active learning with a truth file as the oracle")
-    s.add_argument("--data", required=True)
-    s.add_argument("--truth", required=True)
-    s.add_argument("--target", action="append", required=True)
-    s.add_argument("--features", action="append", metavar="TARGET=a,b,c")
-    s.add_argument("--strategy", required=True)
-    s.add_argument("--batch", type=int, required=True)
-    s.add_argument("--budget", type=int, required=True)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--out", required=True)
+    s.add_argument("--data", required=True, metavar="F", help="the data file to label")
+    s.add_argument(
+        "--truth", required=True, metavar="F", help="a file with the true label of every row"
+    )
+    s.add_argument(
+        "--target", action="append", required=True, metavar="COL", help="label column(s)"
+    )
+    s.add_argument("--features", action="append", metavar="TARGET=a,b,c", help=features_help)
+    s.add_argument(
+        "--strategy", required=True, choices=STRATEGIES, help="how the next rows are chosen"
+    )
+    s.add_argument("--batch", type=int, required=True, metavar="B", help="rows labelled per round")
+    s.add_argument("--budget", type=int, required=True, metavar="N", help="labels in all")
+    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--out", required=True, metavar="F.json", help="where the rounds are written")
     s.add_argument("--debug", action="store_true", help="show tracebacks")
 
     a = sub.add_parser("audit", help="rank labelled rows by how likely their label is wrong")
-    a.add_argument("--data", required=True)
-    a.add_argument("--target", required=True)
-    a.add_argument("--features", action="append", metavar="TARGET=a,b,c")
-    a.add_argument("--seed", type=int, default=0)
-    a.add_argument("--out", required=True)
+    a.add_argument("--data", required=True, metavar="F", help="the data file with labels")
+    a.add_argument("--target", required=True, metavar="COL", help="the label column to check")
+    a.add_argument("--features", action="append", metavar="TARGET=a,b,c", help=features_help)
+    a.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    a.add_argument("--out", required=True, metavar="F.csv", help="where the ranking is written")
     a.add_argument("--debug", action="store_true", help="show tracebacks")
 
     e = sub.add_parser("export", help="write the labelled dataset as CSV or Parquet")
-    e.add_argument("project")
-    e.add_argument("--out", required=True)
-    e.add_argument("--target", action="append", help="label column(s) of a new data file")
-    e.add_argument("--features", action="append", metavar="TARGET=a,b,c")
+    e.add_argument("project", help="project file, data file with a project, or 'demo'")
+    e.add_argument("--out", required=True, metavar="F.csv|F.parquet", help="the file to write")
+    e.add_argument(
+        "--target", action="append", metavar="COL", help="label column(s) of a new data file"
+    )
+    e.add_argument("--features", action="append", metavar="TARGET=a,b,c", help=features_help)
     e.add_argument("--debug", action="store_true", help="show tracebacks")
 
     from app.cli.extra import add_extra_commands
@@ -108,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args_list and args_list[0] in SUBCOMMANDS:
             args = command_parser().parse_args(args_list)
             return run_command(args)
+        first = next((a for a in args_list if not a.startswith("-")), None)
+        if first is not None and (mistake := unknown_command(first, SUBCOMMANDS)):
+            raise mistake
         args = gui_parser().parse_args(args_list)
         if args.install_desktop:
             from app.cli.desktop import install_desktop
@@ -119,9 +154,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.core.atomic import check_out
 
             check_out(args.screenshot, (".png",), "a screenshot")
+        if (args.target or args.features) and args.path is None:
+            raise UserError("--target and --features need a data file; name one before them.")
         from app.gui import run_gui
 
-        return run_gui(args.path, screenshot=args.screenshot, debug=args.debug)
+        return run_gui(
+            args.path,
+            screenshot=args.screenshot,
+            debug=args.debug,
+            annotator=args.annotator,
+            targets=args.target,
+            features=_features(args.features) or None,
+        )
     except UserError as exc:
         if debug:
             raise

@@ -14,7 +14,11 @@ def add_parser(sub: Any) -> None:
     e = bsub.add_parser("export", help="write a project as a .lwbundle file")
     e.add_argument("project", help="project file, data file with a project, or 'demo'")
     e.add_argument("--out", required=True, metavar="F.lwbundle")
-    e.add_argument("--include-data", action="store_true", help="put a copy of the data inside")
+    e.add_argument(
+        "--include-data",
+        action="store_true",
+        help="put a copy of the data inside, with the images its rows refer to",
+    )
     e.add_argument("--debug", action="store_true", help="show tracebacks")
 
     i = bsub.add_parser("import", help="write a .lwbundle file out as a project")
@@ -32,20 +36,20 @@ def run(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from app.cli import _project_arg, print_notes
-    from app.core.bundle import export_bundle
+    from app.core.bundle_writer import export_bundle_with_report
     from app.core.session import LabelingSession
 
     session = LabelingSession.open(_project_arg(args.project))
     print_notes(session)
     try:
-        out = export_bundle(session, args.out, include_data=args.include_data)
+        out, images = export_bundle_with_report(session, args.out, include_data=args.include_data)
         events = session.store.count()
         trained = sum(session.model(t) is not None for t in session.targets)
         data = session.project.data_path
     finally:
         session.close()
     where = (
-        "with a copy of the data inside"
+        f"with a copy of the data{images.inside()} inside{images.not_inside()}"
         if args.include_data
         else f"without the data; the recipient needs {data.name} (or --include-data)"
     )

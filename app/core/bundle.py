@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from app.core import import_journal
 from app.core.atomic import atomic_write_text, is_disk_problem, write_failure
 from app.core.bundle_checks import BundleError, check_row_ids
+from app.core.bundle_images import top_level
 from app.core.bundle_reader import ValidatedBundle, read_bundle
 from app.core.bundle_writer import BUNDLE_SUFFIX, export_bundle, library_versions
 from app.core.errors import UserError
@@ -202,7 +203,14 @@ def install(
             layout=bundle.layout,
         )
         copy = source.path if source.route == "bundle" and not final_data.exists() else None
-        _write(bundle, into, project, copy, digest)
+        images = bundle.images if source.route == "bundle" else ()
+        for top in sorted({top_level(m) for m in images}):
+            if (into / top).exists():
+                raise UserError(
+                    f"The folder {into} already has {top}, where the bundle's images go; "
+                    "import into another folder."
+                )
+        _write(bundle, into, project, copy, digest, bool(images))
     return project_file
 
 
@@ -229,7 +237,12 @@ def _copy_name(bundle: ValidatedBundle) -> str:
 
 
 def _write(
-    bundle: ValidatedBundle, into: Path, project: Project, copy: Path | None, marker: str
+    bundle: ValidatedBundle,
+    into: Path,
+    project: Project,
+    copy: Path | None,
+    marker: str,
+    images: bool = False,
 ) -> None:
     """Stage every file beside its final place, then move them in, the project file last."""
     created = not into.exists()
@@ -244,6 +257,10 @@ def _write(
             if copy is not None:
                 shutil.copyfile(copy, staging / project.data_path.name)
                 moves.append((staging / project.data_path.name, project.data_path))
+            if images:
+                tree = staging / "images"
+                for top in bundle.extract_images(tree):
+                    moves.append((tree / top, into / top))
             labels = staging / project.labels_path.name
             project.log = write_events(labels, bundle)
             moves.append((labels, project.labels_path))

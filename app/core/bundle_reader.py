@@ -36,6 +36,7 @@ from app.core.bundle_checks import (
     want_obj,
     want_str,
 )
+from app.core.bundle_images import PREFIX as IMAGES
 from app.core.bundle_zip import (
     LABELS,
     MANIFEST,
@@ -72,6 +73,7 @@ class ValidatedBundle:
     libraries: dict[str, str]
     events: list[LabelEvent]
     models: dict[str, dict[str, Any]] = field(default_factory=dict)  # target -> interpret JSON
+    images: tuple[str, ...] = ()  # images/<path> members that travel with the data copy
 
     def refuse(self, problem: str, fix: str = RESEND) -> UserError:
         return BundleError.make(self.path, problem, fix)
@@ -98,6 +100,34 @@ class ValidatedBundle:
                 f"changed while it was imported ({member} no longer matches its checksum)",
                 "try the import again",
             )
+
+    def extract_images(self, root: Path) -> list[str]:
+        """Write every image member under ``root`` by its relative path; returns the top
+        level names written. Each is checked against its manifest checksum again."""
+        tops: list[str] = []
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                for member in self.images:
+                    relative = member[len(IMAGES) :]
+                    dest = root / relative
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with dest.open("wb") as out:
+                        info = zf.getinfo(member)
+                        digest = stream(self.path, zf, info, info.file_size, out)
+                    if digest != self.manifest["members"][member]["sha256"]:
+                        raise self.refuse(
+                            f"changed while it was imported ({show(member)} no longer matches "
+                            "its checksum)",
+                            "try the import again",
+                        )
+                    top = relative.split("/", 1)[0]
+                    if top not in tops:
+                        tops.append(top)
+        except BundleError:
+            raise
+        except ZIP_ERRORS as exc:
+            raise damaged(self.path, exc) from exc
+        return tops
 
 
 def _refuse(path: Path, problem: str, fix: str = RESEND) -> UserError:
@@ -198,6 +228,7 @@ def _validated(
         libraries={k: want_str(v, f"libraries.{show(k)}") for k, v in libraries.items()},
         events=events,
         models=models,
+        images=tuple(sorted(members["images"])),
     )
 
 
@@ -217,7 +248,7 @@ def _check_checksums(
     if LABELS not in present:
         raise _refuse(p, "has no labels.csv")
     blobs: dict[str, bytes] = {}
-    out: dict[str, Any] = {"blobs": blobs, "data": None, "data_sha": None}
+    out: dict[str, Any] = {"blobs": blobs, "data": None, "data_sha": None, "images": []}
     for name in sorted(present):
         where = f"members.{show(name)}"
         entry = want_obj(listed[name], where)
@@ -229,6 +260,9 @@ def _check_checksums(
         if name.startswith("data/"):
             digest = stream(p, zf, info, bz.MAX_TOTAL_BYTES, None)
             out["data"], out["data_sha"] = name, digest
+        elif name.startswith(IMAGES):
+            digest = stream(p, zf, info, bz.MAX_MEMBER_BYTES, None)
+            out["images"].append(name)
         else:
             blob = read_member(p, zf, info, bz.MAX_MEMBER_BYTES)
             digest = hashlib.sha256(blob).hexdigest()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.atomic import atomic_path
+from app.core.bundle_images import MAX_IMAGES, ImagePlan, plan_images
 from app.core.bundle_reader import FORMAT, FORMAT_VERSION
 from app.core.bundle_zip import (
     DATA_MEMBER,
@@ -185,6 +186,13 @@ def export_bundle(
     session: LabelingSession, out_path: str | Path, include_data: bool = False
 ) -> Path:
     """Write the session's bundle atomically: a crash leaves any older bundle intact."""
+    return export_bundle_with_report(session, out_path, include_data)[0]
+
+
+def export_bundle_with_report(
+    session: LabelingSession, out_path: str | Path, include_data: bool = False
+) -> tuple[Path, ImagePlan]:
+    """The bundle, and which images went inside with the data copy (and which could not)."""
     from app.core.dataset import file_sha256
 
     out = Path(out_path)
@@ -205,7 +213,10 @@ def export_bundle(
         )
     _ensure_models(session)
     members, models = build_members(session)
-    _check_sizes(members, data_path if include_data else None)
+    images = ImagePlan()
+    if include_data:
+        images = plan_images(session.data, project.schema.image_column, data_path.parent)
+    _check_sizes(members, data_path if include_data else None, images)
     member = None
     compress = zipfile.ZIP_DEFLATED
     if include_data:
@@ -220,7 +231,11 @@ def export_bundle(
         "sheet": project.data_sheet,
         "member": member,
     }
+    if images.members:
+        data["images"] = len(images.members)
     manifest = manifest_for(session, members, models, data)
+    for name, source in images.members.items():
+        manifest["members"][name] = _file_entry(source)
     try:
         with (
             atomic_path(out) as tmp,
@@ -231,13 +246,31 @@ def export_bundle(
                 _put(zf, name, blob)
             if member is not None:
                 zf.write(data_path, member, compress_type=compress)
+            for name, source in images.members.items():
+                zf.write(source, name, compress_type=_data_compression(source))
     except PermissionError as exc:
         raise UserError(f"Cannot write {out}; choose a folder you can write to.") from exc
-    return out
+    return out, images
 
 
-def _check_sizes(members: dict[str, bytes], data_path: Path | None) -> None:
+def _file_entry(path: Path) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return {"sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+
+
+def _check_sizes(
+    members: dict[str, bytes], data_path: Path | None, images: ImagePlan | None = None
+) -> None:
     """Refuse to write a bundle that the importer would refuse as too large."""
+    image_bytes = sum(p.stat().st_size for p in (images.members.values() if images else []))
+    if images is not None and len(images.members) > MAX_IMAGES:
+        raise UserError(
+            f"The data refers to {len(images.members):,} images, more than the {MAX_IMAGES:,} a "
+            "bundle may carry; export without the data and send the images separately."
+        )
     for name, blob in members.items():
         if len(blob) > MAX_MEMBER_BYTES:
             raise UserError(
@@ -245,7 +278,7 @@ def _check_sizes(members: dict[str, bytes], data_path: Path | None) -> None:
                 f"{MAX_MEMBER_BYTES // MIB} MiB a bundle may hold; use smaller model settings."
             )
     total = sum(len(b) for b in members.values())
-    if data_path is not None and total + data_path.stat().st_size > MAX_TOTAL_BYTES:
+    if data_path is not None and total + image_bytes + data_path.stat().st_size > MAX_TOTAL_BYTES:
         raise UserError(
             f"The data file {data_path.name} is too large to carry in a bundle (the limit is "
             f"{MAX_TOTAL_BYTES // MIB} MiB); export without the data and send the file separately."

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from app.core.bundle_checks import RESEND, BundleError, show
+from app.core.bundle_images import MAX_IMAGES, is_image_member
 from app.core.errors import UserError
 
 MANIFEST = "manifest.json"
@@ -28,7 +29,7 @@ MAX_MEMBER_BYTES = 64 * MIB  # any member but the data copy
 MAX_TOTAL_BYTES = 512 * MIB  # everything unpacked, data copy included
 MAX_RATIO = 100  # unpacked / packed; text rarely passes 20, zip bombs reach 1000s
 RATIO_FLOOR_BYTES = 1 * MIB  # tiny members may compress absurdly well and are harmless
-MAX_MEMBERS = 1000
+MAX_MEMBERS = MAX_IMAGES + 1000  # the manifest, labels, models, data and its images
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".dill", ".npy", ".npz", ".pt", ".pth", ".sav")
 DATA_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
 MODEL_MEMBER = re.compile(r"models/[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.json")
@@ -170,10 +171,12 @@ def _check_kind(p: Path, name: str) -> None:
         return
     if DATA_MEMBER.fullmatch(name) and lower.endswith(DATA_SUFFIXES):
         return
+    if is_image_member(name):
+        return
     raise _refuse(
         p,
         f"holds an unexpected member '{show(name)}' (a bundle has only manifest.json, "
-        "labels.csv, models/*.json and one data/ file)",
+        "labels.csv, models/*.json, one data/ file and images/ of the rows)",
     )
 
 

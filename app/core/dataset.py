@@ -33,11 +33,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from app.core.csv_dialect import Dialect, sniff
 from app.core.errors import UserError
 
 PathLike = str | os.PathLike[str]
 
-_DELIMITED = {".csv": (",", "\t", ";"), ".txt": ("\t", ",", ";"), ".tsv": ("\t",), ".tab": ("\t",)}
+_DELIMITED = {
+    ".csv": (",", ";", "\t", "|"),
+    ".txt": ("\t", ",", ";", "|"),
+    ".tsv": ("\t",),
+    ".tab": ("\t",),
+}
 _PARQUET = {".parquet", ".pq"}
 _EXCEL = {".xlsx", ".xlsm", ".xls"}
 _SUPPORTED = "a CSV, TSV, Parquet or Excel (.xlsx) file"
@@ -190,29 +196,34 @@ def _load_delimited(p: Path, delimiters: tuple[str, ...], notes: list[str]) -> p
         raise _error("binary", name=p.name)
     else:
         encodings = (("utf-8", "UTF-8"), *_FALLBACK_ENCODINGS)  # pandas skips a UTF-8 BOM
-    first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    sep = next((d for d in delimiters if d in first_line), delimiters[0])
+    sample = head.decode(encodings[0][0], errors="replace").removeprefix("\ufeff")
+    dialect = sniff(sample, delimiters)
     for encoding, label in encodings:
         try:
-            df = _read_csv(p, sep, encoding)
+            df = _read_csv(p, dialect, encoding)
         except UnicodeError:
             continue
         if (encoding, label) in _FALLBACK_ENCODINGS:
             notes.append(_MESSAGES["note_encoding"].format(name=p.name, encoding=label))
+        if note := dialect.note(p.name):
+            notes.append(note)
         return df
     raise _error("undecodable", name=p.name)
 
 
-def _read_csv(p: Path, sep: str, encoding: str) -> pd.DataFrame:
+def _read_csv(p: Path, dialect: Dialect, encoding: str) -> pd.DataFrame:
     """Read the header verbatim (pandas would rename duplicates), then the whole table."""
-    opts: dict[str, Any] = {"sep": sep, "encoding": encoding, "index_col": False}
+    opts: dict[str, Any] = {"sep": dialect.sep, "encoding": encoding, "index_col": False}
+    numbers = {"decimal": dialect.decimal, "thousands": dialect.thousands}
     try:
         raw = pd.read_csv(p, header=None, nrows=2, dtype=str, keep_default_na=False, **opts)
         header = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[0]]
         as_text = {n: str for n in header if n and _keeps_spelling(n)}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            df = pd.read_csv(p, header=0, low_memory=False, dtype=as_text or None, **opts)
+            df = pd.read_csv(
+                p, header=0, low_memory=False, dtype=as_text or None, **opts, **numbers
+            )
     except UnicodeError:
         raise
     except pd.errors.EmptyDataError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 from app.core.atomic import atomic_write_text
@@ -58,8 +59,12 @@ def recover(into: Path) -> None:
     complete = bool(names) and (into / names[-1]).exists()
     if not complete:
         for name in names:
+            path = into / name
             with contextlib.suppress(OSError):
-                (into / name).unlink()
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
     with contextlib.suppress(OSError):
         journal.unlink()
     _fsync_dir(into)

@@ -367,6 +367,25 @@ def infer_schema(
     return Schema(id_column=id_column, targets=specs, column_kinds=kinds, image_column=image)
 
 
+MAX_NUMERIC_CLASSES = 30
+
+
+def check_label_column(column: pd.Series, name: str) -> None:
+    """Refuse a measurement chosen as a label: a classifier of 126 numbers helps nobody."""
+    import pandas as pd
+
+    values = pd.to_numeric(column.dropna(), errors="coerce")
+    if len(values) == 0 or values.isna().any():
+        return  # text classes, or a mix: labels
+    distinct = values.nunique()
+    whole = bool((values == values.round()).all())
+    if distinct > MAX_NUMERIC_CLASSES and (not whole or distinct > 3 * MAX_NUMERIC_CLASSES):
+        raise UserError(
+            f"The column '{name}' holds {distinct} different numbers, which looks like a "
+            "measurement, not a label; choose a column with a few classes as the target."
+        )
+
+
 def usable_features(
     data: pd.DataFrame, id_column: str, targets: list[str], kinds: dict[str, str]
 ) -> list[str]:
@@ -436,6 +455,8 @@ def create_project(
                 f"The target column '{missing[0]}' is not in {data_path.name}; "
                 f"choose one of its columns: {', '.join(map(str, data.columns[:12]))}."
             )
+        for name in names:
+            check_label_column(data[name], name)
         schema = infer_schema(data, id_col, names, features, classes)
     schema.validate(list(data.columns))
     notes += feature_notes(schema, data)

@@ -44,9 +44,14 @@ def ensure_app() -> Any:
 
 
 def open_session(
-    path: str | Path, interactive: bool = True, parent: Any = None
+    path: str | Path,
+    interactive: bool = True,
+    parent: Any = None,
+    targets: list[str] | None = None,
+    features: dict[str, list[str]] | None = None,
 ) -> LabelingSession | None:
-    """Open ``path``; a data file seen for the first time goes through the setup dialog.
+    """Open ``path``; a data file seen for the first time goes through the setup dialog,
+    unless ``targets`` names its label columns (then the project is made headless).
 
     Returns None when the user cancels the dialog.
     """
@@ -55,16 +60,16 @@ def open_session(
 
     if str(path).lower().endswith(".lwbundle"):
         return _open_bundle(path, interactive, parent)
-    if not needs_setup(path):
-        return LabelingSession.open(path)
-    data, schema = guess_schema(path)
+    if not needs_setup(path) or targets:
+        return LabelingSession.open(path, targets, features=features)
     if interactive:
         from app.gui.setup_dialog import SetupDialog
 
-        dialog = SetupDialog(data, schema, Path(path).name, parent)
+        dialog = SetupDialog.for_file(path, parent)
         if not dialog.exec():
             return None
-        schema = dialog.schema()
+        return LabelingSession.create(path, dialog.schema(), sheet=dialog.sheet())
+    _data, schema = guess_schema(path)
     return LabelingSession.create(path, schema)
 
 
@@ -94,8 +99,14 @@ def create_main_window(
     interactive: bool = True,
     show: bool = True,
     parent_window: Any = None,
+    annotator: str | None = None,
+    targets: list[str] | None = None,
+    features: dict[str, list[str]] | None = None,
 ) -> MainWindow | None:
     """Open ``path`` (the demo when None) in a new main window with keyboard focus.
+
+    ``annotator`` names who labels in this window; without it the name saved in the
+    settings is used, and an interactive first start asks for one.
 
     ``model_settings`` replaces the project's EBM settings before the first
     training starts (the tests pass ``EBMSettings.tiny()``).
@@ -105,13 +116,24 @@ def create_main_window(
     from app.gui.main_window import MainWindow
     from app.gui.settings import load_settings
 
-    session = open_session(path or "demo", interactive=interactive, parent=parent_window)
+    session = open_session(
+        path or "demo", interactive=interactive, parent=parent_window, targets=targets,
+        features=features,
+    )  # fmt: skip
     if session is None:
         return None
+    settings = settings or load_settings()
+    from app.gui.annotator_dialog import can_ask, choose_annotator
+
+    name = choose_annotator(annotator, settings, can_ask(interactive))
+    if name:
+        session.annotator = name  # every label made in this window records it
     if model_settings is not None:
         session.project.model = model_settings
+    if str(path or "demo") != "demo":
+        settings.remember(str(session.project.path))  # File › Open Recent
     try:
-        window = MainWindow(session, settings or load_settings())
+        window = MainWindow(session, settings)
     except BaseException:
         session.close()
         raise
@@ -143,7 +165,14 @@ def _forget(window: Any) -> None:
         _windows.remove(window)
 
 
-def run_gui(path: str | None = None, screenshot: str | None = None, debug: bool = False) -> int:
+def run_gui(
+    path: str | None = None,
+    screenshot: str | None = None,
+    debug: bool = False,
+    annotator: str | None = None,
+    targets: list[str] | None = None,
+    features: dict[str, list[str]] | None = None,
+) -> int:
     """``labelwright [PATH] [--screenshot OUT.png]``; returns the exit code."""
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -155,7 +184,13 @@ def run_gui(path: str | None = None, screenshot: str | None = None, debug: bool 
     install_qt_message_handler()
     install_excepthook(_show_in_active_window)
     try:
-        window = create_main_window(path, interactive=not screenshot)
+        window = create_main_window(
+            path,
+            interactive=not screenshot,
+            annotator=annotator,
+            targets=targets,
+            features=features,
+        )
     except UserError as exc:
         if screenshot or debug:
             raise

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.core.class_editing import ClassStep
 from app.core.errors import UserError
 from app.gui.model_jobs import BIG
 from app.gui.undo import LabelCommand
@@ -196,8 +197,12 @@ class LabelController(QObject):
             else queue.position_at(row - 1)
         )
 
-    def _on_undo_redo(self, change: Change | None, undone: bool) -> None:
+    def _on_undo_redo(self, change: Change | ClassStep | None, undone: bool) -> None:
         if change is None:
+            return
+        if isinstance(change, ClassStep):  # a class came or went: keys, buttons, table follow
+            self.w.set_target(change.target, force=True)
+            self.w.jobs.labels_changed()
             return
         try:
             position = self.session.position(change.row)

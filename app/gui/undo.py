@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QUndoCommand
 
 if TYPE_CHECKING:
+    from app.core.class_editing import ClassStep
     from app.core.session import Change, LabelingSession
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class LabelCommand(QUndoCommand):
         text: str,
         position: int,
         target: str,
-        on_applied: Callable[[Change | None, bool], None],
+        on_applied: Callable[[Change | ClassStep | None, bool], None],
     ) -> None:
         super().__init__(text)
         self._session = session
