@@ -11,6 +11,7 @@ adding labels rather than the noise of drawing different ones.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,6 +27,49 @@ ShouldStop = Callable[[], bool]
 
 MIN_SIZE = 10
 N_SIZES = 5
+Z95 = 1.959964
+
+
+@dataclass(frozen=True)
+class AccuracyEstimate:
+    """Cross-validated accuracy on the labelled rows, with a 95% Wilson interval.
+
+    Every labelled row is predicted once by a model that never saw it (the
+    learning curve's largest size). Actively chosen labels are harder than a
+    random row, so on the whole table the model usually does a little better.
+    """
+
+    accuracy: float
+    low: float
+    high: float
+    n: int
+
+    def text(self) -> str:
+        return (
+            f"Estimated accuracy {self.accuracy:.0%} "
+            f"(95% interval {self.low:.0%}–{self.high:.0%}, {self.n} labels cross-validated)"
+        )
+
+
+@dataclass(frozen=True)
+class CurveResult:
+    """The learning curve and, from its largest size, the accuracy estimate."""
+
+    sizes: list[int]
+    means: list[float]
+    stds: list[float]
+    accuracy: AccuracyEstimate | None
+
+
+def wilson_interval(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (sound at 0, 1 and small ``n``)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = correct / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
 
 
 def default_sizes(max_train: int, n_classes: int, count: int = N_SIZES) -> list[int]:
@@ -64,10 +108,30 @@ def learning_curve(
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
 ) -> tuple[list[int], list[float], list[float]]:
-    """Cross-validated macro-F1 at several numbers of labels: (sizes, mean, std across folds).
+    """Cross-validated macro-F1 at several numbers of labels: (sizes, mean, std across folds)."""
+    r = curve_with_estimate(
+        X, y, feature_types, classes, settings, sizes, folds, progress, should_stop
+    )
+    return r.sizes, r.means, r.stds
+
+
+def curve_with_estimate(
+    X: pd.DataFrame,
+    y: np.ndarray | Sequence[str],
+    feature_types: list[str],
+    classes: list[str],
+    settings: EBMSettings,
+    sizes: Sequence[int] | None = None,
+    folds: int = 3,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> CurveResult:
+    """Cross-validated macro-F1 at several numbers of labels, and the accuracy estimate.
 
     ``X`` and ``y`` are the labelled rows only. Sizes are training-set sizes, capped at
-    a fold's training size; too few labels for two folds give three empty lists.
+    a fold's training size; too few labels for two folds give an empty curve and no
+    estimate. The estimate comes for free: at the largest size every labelled row is
+    predicted once, by the fold that left it out.
     """
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
@@ -75,8 +139,9 @@ def learning_curve(
     labels = np.asarray(y, dtype=object).astype(str)
     present, counts = np.unique(labels, return_counts=True)
     n_folds = min(folds, int(counts.min()) if len(counts) else 0)
+    empty = CurveResult([], [], [], None)
     if len(present) < 2 or n_folds < 2:
-        return [], [], []
+        return empty
     scored = [c for c in classes if c in set(present)] or [str(c) for c in present]
     splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=settings.random_state)
     splits = list(splitter.split(np.zeros(len(labels)), labels))
@@ -86,8 +151,10 @@ def learning_curve(
     else:
         grid = sorted({min(int(s), max_train) for s in sizes if int(s) >= len(present)})
     if not grid:
-        return [], [], []
+        return empty
     scores = np.full((len(grid), n_folds), np.nan)
+    correct = np.zeros(len(labels), dtype=bool)
+    predicted_once = np.zeros(len(labels), dtype=bool)
     total = len(grid) * n_folds
     for f, (train, test) in enumerate(splits):
         order = train[nested_stratified_order(labels[train], settings.random_state + f)]
@@ -105,10 +172,19 @@ def learning_curve(
             scores[s, f] = f1_score(
                 labels[test], predicted, labels=scored, average="macro", zero_division=0
             )
+            if s == len(grid) - 1:
+                correct[test] = predicted == labels[test]
+                predicted_once[test] = True
     if progress is not None:
         progress(1.0, "Learning curve done")
     keep = ~np.all(np.isnan(scores), axis=1)
     mean = np.nanmean(scores[keep], axis=1)
     std = np.nanstd(scores[keep], axis=1)
     kept = [size for size, k in zip(grid, keep, strict=True) if k]
-    return kept, [float(v) for v in mean], [float(v) for v in std]
+    n = int(predicted_once.sum())
+    estimate = None
+    if n:
+        hits = int(correct[predicted_once].sum())
+        low, high = wilson_interval(hits, n)
+        estimate = AccuracyEstimate(hits / n, low, high, n)
+    return CurveResult(kept, [float(v) for v in mean], [float(v) for v in std], estimate)

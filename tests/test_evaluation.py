@@ -8,7 +8,13 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 from models.ebm import EBMSettings
-from models.evaluation import default_sizes, learning_curve, nested_stratified_order
+from models.evaluation import (
+    curve_with_estimate,
+    default_sizes,
+    learning_curve,
+    nested_stratified_order,
+    wilson_interval,
+)
 from models.training import Cancelled
 
 CLASSES = ["benign", "malignant"]
@@ -89,3 +95,34 @@ def test_default_sizes() -> None:
     assert default_sizes(379, 2) == [10, 25, 62, 153, 379]
     assert default_sizes(8, 2) == [8]
     assert default_sizes(30, 10)[0] == 20
+
+
+def test_curve_gives_a_cross_validated_accuracy_with_an_interval(
+    cancer: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    X, y = cancer
+    X, y = X.iloc[:150], y[:150]
+    result = curve_with_estimate(
+        X, y, ["continuous"] * X.shape[1], CLASSES, EBMSettings.tiny(), folds=3
+    )
+    estimate = result.accuracy
+    assert estimate is not None
+    assert estimate.n == 150  # every label predicted once, by the fold that left it out
+    assert 0.0 <= estimate.low < estimate.accuracy < estimate.high <= 1.0
+    assert estimate.accuracy > 0.8
+    assert (estimate.low, estimate.high) == wilson_interval(round(estimate.accuracy * 150), 150)
+    assert "Estimated accuracy" in estimate.text()
+    assert (
+        result.sizes
+        == learning_curve(X, y, ["continuous"] * X.shape[1], CLASSES, EBMSettings.tiny(), folds=3)[
+            0
+        ]
+    )
+
+
+def test_wilson_interval() -> None:
+    low, high = wilson_interval(0, 10)
+    assert low == 0.0 and 0.25 < high < 0.35
+    low, high = wilson_interval(95, 100)
+    assert 0.88 < low < 0.9 and 0.97 < high < 0.99
+    assert wilson_interval(0, 0) == (0.0, 1.0)

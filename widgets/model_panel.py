@@ -3,6 +3,9 @@
 Importances answer "what does the model look at?" (click one to see its shape);
 the learning curve answers "is labelling more worth it?": a curve still rising at
 the right edge says yes, a flat one says the model has learned what it can.
+Above the tabs, two lines answer "can I stop?": whether the predictions have
+stabilized (kappa between successive models) and the cross-validated accuracy
+with its interval.
 """
 
 from __future__ import annotations
@@ -72,10 +75,24 @@ class ModelPanel(QWidget):
         self._tabs = QTabWidget()
         self._tabs.addTab(self._imp_stack, "Feature importance")
         self._tabs.addTab(self._lc_stack, "Learning curve")
+        self._stop = self._status_label()
+        self._accuracy = self._status_label()
+        self._stop_advised = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self._tabs)
+        layout.setSpacing(2)
+        layout.addWidget(self._stop)
+        layout.addWidget(self._accuracy)
+        layout.addWidget(self._tabs, 1)
         self.clear()
+
+    @staticmethod
+    def _status_label() -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setFont(palette.font(palette.LABEL_PT))
+        return label
 
     # ---- API -------------------------------------------------------------------------------
     def set_importances(self, items: list[tuple[str, float]]) -> None:
@@ -154,9 +171,46 @@ class ModelPanel(QWidget):
         self._lc.setYRange(0.0, 1.0, padding=0.02)
         self._lc_stack.setCurrentIndex(1)
 
+    def set_stop_signal(self, text: str, advised: bool) -> None:
+        """The stabilizing-predictions sentence; ``advised`` (stable long enough) shows in bold."""
+        self._stop_advised = advised
+        self._stop.setText(text)
+        self._stop.setVisible(bool(text))
+        color = palette.FOREGROUND if advised else palette.MUTED_TEXT
+        weight = "bold" if advised else "normal"
+        self._stop.setStyleSheet(f"color: {color}; font-weight: {weight};")
+
+    def set_accuracy(self, accuracy: float | None, low: float, high: float, n: int) -> None:
+        """The cross-validated accuracy on the labels and its 95% interval; None hides it."""
+        if accuracy is None:
+            self._accuracy.setText("")
+            self._accuracy.setVisible(False)
+            return
+        self._accuracy.setText(
+            f"Estimated accuracy {accuracy:.0%} (95% interval {low:.0%}–{high:.0%}, "
+            f"cross-validated on {n} labels)"
+        )
+        self._accuracy.setToolTip(
+            "Each label is predicted by a model that never saw it. Suggested samples are "
+            "harder than most, so the accuracy on the whole table is usually a little higher."
+        )
+        self._accuracy.setStyleSheet(f"color: {palette.MUTED_TEXT};")
+        self._accuracy.setVisible(True)
+
+    def stop_text(self) -> str:
+        return self._stop.text()
+
+    def stop_advised(self) -> bool:
+        return self._stop_advised
+
+    def accuracy_text(self) -> str:
+        return self._accuracy.text()
+
     def clear(self) -> None:
         self.set_importances([])
         self.set_learning_curve([], [], [])
+        self.set_stop_signal("", False)
+        self.set_accuracy(None, 0.0, 1.0, 0)
 
     def importance_names(self) -> list[str]:
         """The term names as drawn, top to bottom."""

@@ -21,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.workers import Progress, ShouldStop, TaskRunner
+from models.stopping import StopMonitor
 
 if TYPE_CHECKING:
     from app.core.session import LabelingSession, TrainingResult
@@ -69,7 +70,7 @@ class ModelJobs(QObject):
     sig_state_changed = Signal(str)  # none / current / stale / training
     sig_review_ready = Signal(str)  # target
     sig_projection_ready = Signal(object)  # (n, 2) array
-    sig_curve_ready = Signal(str, object)  # target, (sizes, means, stds)
+    sig_curve_ready = Signal(str, object)  # target, models.evaluation.CurveResult
     sig_stats_ready = Signal(object)  # ColumnStats
     sig_failed = Signal(str)  # one sentence
 
@@ -84,6 +85,7 @@ class ModelJobs(QObject):
         self.review_results: dict[str, Any] = {}
         self.review_labels: dict[str, int] = {}  # labels_version each review was made at
         self.review_wanted = False  # a review gave way to a retrain and should run again
+        self.stops: dict[str, StopMonitor] = {}  # stabilizing predictions, per target
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(RETRAIN_DELAY_MS)
@@ -134,6 +136,7 @@ class ModelJobs(QObject):
             if model is not None and model.proba is views.result.fitted[name].proba:  # type: ignore[union-attr]
                 self.predicted[name] = views.predicted[name]
                 self.confidence[name] = views.confidence[name]
+        self._observe_stops(views)
         for name, fitted in views.result.fitted.items():
             if fitted is None and self.session.model(name) is None:
                 self.predicted.pop(name, None)
@@ -144,6 +147,17 @@ class ModelJobs(QObject):
             self._debounce.start()  # the labels moved on; make sure a newer model follows
         self.sig_models_updated.emit(current)
         self.sig_state_changed.emit(self.state())
+
+    def _observe_stops(self, views: TrainedViews) -> None:
+        """Feed each new model's predictions to its target's stop monitor (a round = a batch)."""
+        for name, predicted in views.predicted.items():
+            model = self.session.model(name)
+            if model is None or model.proba is not views.result.fitted[name].proba:  # type: ignore[union-attr]
+                continue
+            if name not in self.stops:
+                step = self.session.project.strategy.batch
+                self.stops[name] = StopMonitor.for_rows(self.session.n_rows, step=step)
+            self.stops[name].observe(predicted, model.n_labels)
 
     def _on_error(self, exc: BaseException) -> None:
         from app.gui.errors import user_message
@@ -272,9 +286,9 @@ class ModelJobs(QObject):
         )
 
         def curve(progress: Progress, should_stop: ShouldStop) -> Any:
-            from models.evaluation import learning_curve
+            from models.evaluation import curve_with_estimate
 
-            return learning_curve(
+            return curve_with_estimate(
                 X, y, types, classes, settings, progress=progress, should_stop=should_stop
             )
 

@@ -71,6 +71,9 @@ class JobResultViews(QObject):
             return
         self._importances_stale = False
         self.w.model_panel.set_importances(self.w.session.importances(self.w.controller.target))
+        monitor = self.w.jobs.stops.get(self.w.controller.target)
+        if monitor is not None:
+            self.w.model_panel.set_stop_signal(monitor.message(), monitor.should_stop())
 
     def _on_model_dock_visible(self, visible: bool) -> None:
         if visible and self._importances_stale:
@@ -128,8 +131,12 @@ class JobResultViews(QObject):
 
     def _on_curve(self, target: str, result: Any) -> None:
         if target == self.w.controller.target and result is not None:
-            sizes, means, stds = result
-            self.w.model_panel.set_learning_curve(sizes, means, stds)
+            self.w.model_panel.set_learning_curve(result.sizes, result.means, result.stds)
+            a = result.accuracy
+            if a is None:
+                self.w.model_panel.set_accuracy(None, 0.0, 1.0, 0)
+            else:
+                self.w.model_panel.set_accuracy(a.accuracy, a.low, a.high, a.n)
 
     def _on_stats(self, stats: Any) -> None:
         self.w.presenter.stats = stats
