@@ -13,7 +13,7 @@ def add_parser(sub: Any) -> None:
 
     e = bsub.add_parser("export", help="write a project as a .lwbundle file")
     e.add_argument("project", help="project file, data file with a project, or 'demo'")
-    e.add_argument("--out", required=True, metavar="F.lwbundle")
+    e.add_argument("--out", required=True, metavar="F.lwbundle", help="the bundle to write")
     e.add_argument(
         "--include-data",
         action="store_true",
@@ -22,7 +22,7 @@ def add_parser(sub: Any) -> None:
     e.add_argument("--debug", action="store_true", help="show tracebacks")
 
     i = bsub.add_parser("import", help="write a .lwbundle file out as a project")
-    i.add_argument("bundle", metavar="F.lwbundle")
+    i.add_argument("bundle", metavar="F.lwbundle", help="the bundle to import")
     i.add_argument("--into", required=True, metavar="DIR", help="folder for the project")
     i.add_argument("--data", metavar="FILE", help="the data file, if the bundle has no copy")
     i.add_argument("--debug", action="store_true", help="show tracebacks")

@@ -379,7 +379,9 @@ def check_label_column(column: pd.Series, name: str) -> None:
         return  # text classes, or a mix: labels
     distinct = values.nunique()
     whole = bool((values == values.round()).all())
-    if distinct > MAX_NUMERIC_CLASSES and (not whole or distinct > 3 * MAX_NUMERIC_CLASSES):
+    mostly_unique = distinct > len(values) / 2
+    many = distinct > 3 * MAX_NUMERIC_CLASSES
+    if distinct > MAX_NUMERIC_CLASSES and (not whole or many or mostly_unique):
         raise UserError(
             f"The column '{name}' holds {distinct} different numbers, which looks like a "
             "measurement, not a label; choose a column with a few classes as the target."
