@@ -45,13 +45,14 @@ def window(qtbot: Any) -> Iterator[Any]:
 
 def test_labelling_a_batch_gives_a_kappa_and_the_curve_an_estimate(qtbot: Any, window: Any) -> None:
     w = window
+    w.session.project.strategy.batch = 3  # a round is one batch of labels; keep it short
     w.show()
     w.docks["model"].raise_()
     target = w.controller.target
     qtbot.waitUntil(lambda: target in w.jobs.stops, timeout=READY_MS)
     monitor = w.jobs.stops[target]
     assert len(monitor.rounds) == 1 and monitor.rounds[0].kappa is None
-    assert monitor.step == w.session.project.strategy.batch
+    assert monitor.step == 3
     start = monitor.rounds[0].labels
     for _ in range(monitor.step):
         qtbot.keyClick(w, Qt.Key.Key_1)
