@@ -41,11 +41,11 @@ class ImagePlan:
         return self.absolute + self.outside + self.missing
 
     def inside(self) -> str:
-        """" and 120 image(s)", for the export message; empty without images."""
+        """The export message's " and 120 image(s)"; empty without images."""
         return f" and {len(self.members):,} image(s)" if self.members else ""
 
     def not_inside(self) -> str:
-        """"; 3 image(s) are not inside (3 missing)", said plainly; empty when all went in."""
+        """The export message's "; 3 image(s) are not inside (3 missing)"; empty if none."""
         if not self.left_out:
             return ""
         why = []
