@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint screenshot bench clean package
 
 $(STAMP): pyproject.toml
+	@echo "Setting up $(VENV) on first use: installing Labelwright with Qt, interpret, torch and"
+	@echo "its other libraries (about 3 minutes and 1.5 GB; later runs start at once)."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev,dask]'
 	touch $(STAMP)
 
 run: $(STAMP)
