@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -67,3 +68,25 @@ def test_busy_processes_die_with_a_killed_bench() -> None:
             bench.wait()
         if bench.stdout is not None:
             bench.stdout.close()
+
+
+def test_bench_reports_quiet_and_loaded_figures(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    args = ["bench", "--quick", "--skip-gui", "--load", "1", "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert results["load"] == 1
+    for key in ("scoring_ratio", "rescore_ratio", "retrain_s"):
+        assert results[key] > 0 and results["loaded"][key] > 0, key
+        assert results["budgets"][key]["loaded_verdict"] in ("ok", "OVER BUDGET")
+    assert results["loaded"]["max_abs_diff"] < 1e-6
+    assert "load 1" in done.stdout.splitlines()[0]
+    assert "rescoring a prepared pool" in done.stdout
