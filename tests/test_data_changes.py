@@ -90,3 +90,25 @@ def test_a_change_without_a_snapshot_still_says_so(tmp_path: Path) -> None:
         assert session.data_change.added is None
         assert any("30 rows then, 25 now" in n for n in session.notes)
         assert len(session.labels("label")) == 3
+
+
+def test_the_parsed_data_cache_is_used_only_for_the_same_file(tmp_path: Path) -> None:
+    from app.core.data_cache import NAME
+
+    data = tmp_path / "d.csv"
+    _frame().to_csv(data, index=False)
+    LabelingSession.open(data, ["label"]).close()
+    cache = tmp_path / "d.lwcache" / NAME
+    assert cache.is_file()
+    with LabelingSession.open(data.with_suffix(".lwproj")) as session:
+        fresh = session.data.copy()
+    cache.write_bytes(b"not parquet")  # a damaged cache is parsed again, never trusted
+    with LabelingSession.open(data.with_suffix(".lwproj")) as session:
+        assert session.data.equals(fresh)
+    edited = _frame()
+    edited.loc[3, "x"] = 42.0
+    edited.to_csv(data, index=False)
+    _touch_later(data)
+    with LabelingSession.open(data.with_suffix(".lwproj")) as session:  # a stale cache is not
+        assert session.data.loc[3, "x"] == 42.0
+        assert session.data_change is not None and session.data_change.edited == 1

@@ -108,7 +108,11 @@ def row_digests(data: pd.DataFrame, id_column: str, targets: list[str]) -> np.nd
     columns = [c for c in data.columns if c != id_column and c not in targets]
     if not columns:
         return np.zeros(len(data), dtype=np.uint64)
-    return np.asarray(pd.util.hash_pandas_object(data[columns], index=False), dtype=np.uint64)
+    frame = data[columns]
+    text = [c for c in columns if frame[c].dtype == object]
+    if text:  # a missing text value hashes alike whether it was read as None or NaN
+        frame = frame.assign(**{c: frame[c].where(frame[c].notna(), None) for c in text})
+    return np.asarray(pd.util.hash_pandas_object(frame, index=False), dtype=np.uint64)
 
 
 def write_snapshot(

@@ -135,7 +135,7 @@ def load_table(path: PathLike, sheet: str | int | None = None) -> pd.DataFrame:
         raise _error("no_columns", name=p.name)
     if len(df) == 0:
         raise _error("header_only", name=p.name)
-    df = _normalise_dtypes(df)
+    df = normalise_dtypes(df)
     df.attrs["load_notes"] = notes
     return df
 
@@ -351,7 +351,7 @@ def _clean_columns(df: pd.DataFrame, file_name: str, notes: list[str]) -> pd.Dat
     return df
 
 
-def _normalise_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+def normalise_dtypes(df: pd.DataFrame) -> pd.DataFrame:
     """Plain numpy dtypes: object for text, float64/int64 for numbers, missing as NaN."""
     types = pd.api.types
     changed: dict[str, pd.Series] = {}

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core import class_changes, locking
+from app.core.data_cache import read_cached, write_cache
 from app.core.data_changes import (
     DATA_FILE_ANNOTATOR,
     DataChange,
@@ -30,7 +31,14 @@ from app.core.data_changes import (
 from app.core.errors import UserError
 from app.core.label_store import LabelStore, StoreError
 from app.core.project import PROJECT_SUFFIX, LogMark, Project, labels_path_for
-from app.core.schema import Schema, TargetSpec, canonical, canonical_class, sort_classes
+from app.core.schema import (
+    Schema,
+    TargetSpec,
+    canonical,
+    canonical_class,
+    canonical_keys,
+    sort_classes,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,6 +122,7 @@ def _belongs_to(project_path: Path, data_path: Path) -> bool:
 
 
 def read_data(project: Project) -> tuple[pd.DataFrame, list[str]]:
+    """The project's data: from the parsed-data cache when the file is unchanged."""
     from app.core.dataset import load_table
 
     if not project.data_path.exists():
@@ -121,8 +130,12 @@ def read_data(project: Project) -> tuple[pd.DataFrame, list[str]]:
             f"The data file {project.data_path} of project {project.path.name} is missing; "
             "put it back or reopen the project from a bundle."
         )
-    data = load_table(project.data_path, sheet=project.data_sheet)
-    data = with_id_column(data, project.schema, project.data_path.name)
+    schema, sheet = project.schema, project.data_sheet
+    data = read_cached(project.path, project.data_path, sheet, schema.id_column)
+    if data is None:
+        data = load_table(project.data_path, sheet=sheet)
+        data = with_id_column(data, schema, project.data_path.name)
+        write_cache(project.path, project.data_path, sheet, schema.id_column, data)
     notes = list(data.attrs.get("load_notes", []))
     return data, notes
 
@@ -163,7 +176,7 @@ def _attach(
     adopt: bool = False,
 ) -> LabelingSession:
     """Lock the log, open it against what the project expects, reconcile the data's labels."""
-    keys = [canonical(v) or "" for v in data[project.schema.id_column].tolist()]
+    keys = canonical_keys(data[project.schema.id_column].to_numpy())
     log_path = project.labels_path
     locking.acquire(log_path, project.path)
     try:
@@ -492,10 +505,12 @@ def create_project(
             "write to for the project."
         ) from exc
     try:
-        return _attach(cls, project, data, notes, adopt=True)
+        session = _attach(cls, project, data, notes, adopt=True)
     except BaseException:
         _remove_new_project(project)
         raise
+    write_cache(project_path, data_path, project.data_sheet, schema.id_column, data)
+    return session
 
 
 def _remove_new_project(project: Project) -> None:

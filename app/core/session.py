@@ -119,7 +119,7 @@ class LabelingSession(ClassEditing):
         ids = data[project.schema.id_column].tolist()
         self._ids: list[Any] = ids
         self._keys: list[str] = keys if keys is not None else [canonical(v) or "" for v in ids]
-        self._position = {k: i for i, k in enumerate(self._keys)}
+        self._position = dict(zip(self._keys, range(len(self._keys)), strict=True))
         self._models: dict[str, FittedTarget] = {}
         self._model_versions: dict[str, int] = {}
         self._trained_at: dict[str, int] = {}
