@@ -4,12 +4,17 @@ The buttons never take keyboard focus, so the keys keep working wherever the
 expert last clicked. The model's suggestion is preselected: its button is
 outlined and the accept button names it. The keys themselves are window
 shortcuts (``app.gui.actions``); the buttons emit the same signals.
+
+With more than nine classes a "More classes…" button opens the class picker
+(key C), and beyond ``MAX_BUTTONS`` classes only the keyed ones get a button,
+so forty classes do not push the rest of the window away. Undo and redo keep
+one size: their text stays "Undo"/"Redo" and the tooltip names the step.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -20,11 +25,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from widgets import palette
 from widgets.text import esc, tip
 
 MAX_KEYED = 9
+MAX_BUTTONS = 10  # beyond this many classes only the keyed ones get a button
 PER_ROW = 5  # class buttons per row when there are many classes
 
 
@@ -50,11 +57,12 @@ class LabelBar(QWidget):
     sig_class_chosen = Signal(int)  # index into the classes
     sig_accept = Signal()
     sig_unsure = Signal()
+    sig_more_classes = Signal()  # open the class picker
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._classes: list[str] = []
-        self._buttons: list[QPushButton] = []
+        self._buttons: dict[int, QPushButton] = {}  # class index -> its button
         self._suggested: str | None = None
         self._current: str | None = None
 
@@ -68,11 +76,20 @@ class LabelBar(QWidget):
         self.accept_button.setObjectName("acceptButton")
         self.unsure_button = self._button("Unsure  (S)", self.sig_unsure.emit)
         self.unsure_button.setToolTip("Not sure: flag this sample and skip it for now")
+        self.more_button = QToolButton()
+        self.more_button.setText("More classes…  (C)")
+        self.more_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.more_button.setAutoRaise(True)
+        self.more_button.clicked.connect(self.sig_more_classes.emit)
+        self.more_button.setObjectName("moreClassesButton")
+        self.more_button.setToolTip("Find any class by typing a few letters (key C or /)")
         self.undo_button = QToolButton()
         self.redo_button = QToolButton()
-        for b in (self.undo_button, self.redo_button):
+        for b, text in ((self.undo_button, "Undo"), (self.redo_button, "Redo")):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            b.setText(text)
+            b.setEnabled(False)
 
         actions = QHBoxLayout()
         actions.setSpacing(6)
@@ -84,7 +101,11 @@ class LabelBar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 6)
         layout.setSpacing(4)
-        layout.addWidget(self._status)
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(0, 0, 0, 0)
+        status_row.addWidget(self._status, 1)
+        status_row.addWidget(self.more_button)
+        layout.addLayout(status_row)
         layout.addLayout(self._class_row)
         layout.addLayout(actions)
         self.set_classes([])
@@ -95,18 +116,27 @@ class LabelBar(QWidget):
 
     # -- API --------------------------------------------------------------------------------
     def set_undo_actions(self, undo: QAction, redo: QAction) -> None:
-        self.undo_button.setDefaultAction(undo)
-        self.redo_button.setDefaultAction(redo)
+        """Mirror the actions' state; the buttons keep their short text (and their size)."""
+        for button, action in ((self.undo_button, undo), (self.redo_button, redo)):
+            button.clicked.connect(action.trigger)
+            action.changed.connect(lambda b=button, a=action: _mirror(b, a))
+            _mirror(button, action)
 
     def set_classes(self, classes: list[str]) -> None:
-        for b in self._buttons:
+        for b in self._buttons.values():
             self._class_row.removeWidget(b)
             b.deleteLater()
         self._classes = list(classes)
-        self._buttons = []
+        self._buttons = {}
         keys = class_keys(self._classes)
-        per_row = PER_ROW if len(self._classes) > 6 else max(len(self._classes), 1)
+        many = len(self._classes) > MAX_BUTTONS
+        shown_count = sum(1 for k in keys if k is not None) if many else len(self._classes)
+        per_row = PER_ROW if shown_count > 6 else max(shown_count, 1)
+        self.more_button.setVisible(len(self._classes) > MAX_KEYED)
+        slot = 0
         for i, (cls, key) in enumerate(zip(self._classes, keys, strict=True)):
+            if many and key is None:
+                continue
             shown = cls.replace("&", "&&")  # a class "R&D" is not a mnemonic
             text = shown if key is None or key == cls else f"{key}   {shown}"
             button = self._button(text, lambda _c=False, i=i: self.sig_class_chosen.emit(i))
@@ -114,8 +144,9 @@ class LabelBar(QWidget):
             color = palette.class_color(i).name()
             button.setStyleSheet(_class_style(color))
             button.setToolTip(tip(f"Label as {cls}" + (f" (key {key})" if key else "")))
-            self._class_row.addWidget(button, i // per_row, i % per_row)
-            self._buttons.append(button)
+            self._class_row.addWidget(button, slot // per_row, slot % per_row)
+            self._buttons[i] = button
+            slot += 1
         self.set_state(self._current, False, self._suggested, None)
 
     def set_state(
@@ -130,7 +161,8 @@ class LabelBar(QWidget):
     ) -> None:
         """Mark the sample's current label and preselect the suggestion."""
         self._current, self._suggested = current, suggested
-        for cls, button in zip(self._classes, self._buttons, strict=True):
+        for i, button in self._buttons.items():
+            cls = self._classes[i]
             button.setChecked(cls == current)
             button.setProperty("suggested", cls == suggested)
             button.style().unpolish(button)
@@ -144,6 +176,7 @@ class LabelBar(QWidget):
             self.accept_button.setText(f"Accept “{suggested}”{conf}   (Enter)")
             self.accept_button.setEnabled(enabled)
         self.unsure_button.setEnabled(enabled)
+        self.more_button.setEnabled(enabled)
         label = "not labelled" if current is None else f"labelled <b>{esc(current)}</b>"
         if unsure:
             label += " · marked unsure"
@@ -156,8 +189,9 @@ class LabelBar(QWidget):
     def suggested(self) -> str | None:
         return self._suggested
 
-    def button(self, index: int) -> QPushButton:
-        return self._buttons[index]
+    def button(self, index: int) -> QPushButton | None:
+        """The button of the class at ``index``; None when that class has none (use C)."""
+        return self._buttons.get(index)
 
     # -- internals --------------------------------------------------------------------------
     def _button(self, text: str, slot: object) -> QPushButton:
@@ -167,6 +201,15 @@ class LabelBar(QWidget):
         b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         b.clicked.connect(slot)
         return b
+
+
+def _mirror(button: QToolButton, action: QAction) -> None:
+    if not (isValid(button) and isValid(action)):  # the window is being torn down
+        return
+    button.setEnabled(action.isEnabled())
+    keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    step = action.text().replace("&&", "&")
+    button.setToolTip(tip(f"{step} ({keys})" if keys else step))
 
 
 def _class_style(color: str) -> str:

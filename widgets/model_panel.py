@@ -15,12 +15,13 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics
+from PySide6.QtGui import QColor, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from widgets import palette
 
 TOP_TERMS = 20
+IMP_AXIS_PX = 64  # the bottom axis, its title and the margins of the importance plot
 LABEL_CHARS = 40
 
 
@@ -47,7 +48,9 @@ class ModelPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._items: list[tuple[str, float]] = []
+        self._items: list[tuple[str, float]] = []  # the terms drawn
+        self._all_items: list[tuple[str, float]] = []
+        self._more = ""
 
         self._imp_widget = pg.PlotWidget(background=palette.BACKGROUND)
         self._imp_widget.setAntialiasing(True)
@@ -73,6 +76,8 @@ class ModelPanel(QWidget):
             self._lc_widget, "No learning curve yet — it is computed once there are enough labels"
         )
         self._tabs = QTabWidget()
+        self._tabs.setElideMode(Qt.TextElideMode.ElideNone)  # titles whole; scroll if narrow
+        self._tabs.setUsesScrollButtons(True)
         self._tabs.addTab(self._imp_stack, "Feature importance")
         self._tabs.addTab(self._lc_stack, "Learning curve")
         self._stop = self._status_label()
@@ -96,8 +101,30 @@ class ModelPanel(QWidget):
 
     # ---- API -------------------------------------------------------------------------------
     def set_importances(self, items: list[tuple[str, float]]) -> None:
-        """Bars for the top terms by importance (largest at the top); pairs read "a & b"."""
-        self._items = sorted(items, key=lambda kv: kv[1], reverse=True)[:TOP_TERMS]
+        """Bars for the top terms by importance (largest at the top); pairs read "a & b".
+
+        As many terms as the panel's height shows without overlapping labels (at most
+        ``TOP_TERMS``); the axis title says how many more there are.
+        """
+        self._all_items = sorted(items, key=lambda kv: kv[1], reverse=True)
+        self._draw_importances()
+
+    def _fitting_rows(self) -> int:
+        """How many bars fit the plot's height with one label line each (at least 3)."""
+        height = self._imp_widget.height() if self.isVisible() else 0
+        if height <= 0:
+            return TOP_TERMS
+        line = QFontMetrics(palette.font(palette.TICK_PT)).height() + 3
+        return max(3, (height - IMP_AXIS_PX) // line)
+
+    def _shown_count(self) -> int:
+        """Terms drawn: all that fit; when some are left out, one row says how many."""
+        fit = min(TOP_TERMS, self._fitting_rows())
+        total = len(self._all_items)
+        return total if total <= fit else max(1, fit - 1)
+
+    def _draw_importances(self) -> None:
+        self._items = self._all_items[: self._shown_count()]
         self._imp.clear()
         if not self._items:
             self._imp_stack.setCurrentIndex(0)
@@ -118,13 +145,43 @@ class ModelPanel(QWidget):
         ticks = [
             (float(y), palette.elide(name, LABEL_CHARS)) for y, (name, _) in enumerate(self._items)
         ]
+        more = len(self._all_items) - len(self._items)
+        self._more = f"+{more} more" if more else ""
+        if more:
+            ticks.append((float(len(self._items)), self._more))
         left = self._imp.getAxis("left")
         left.setTicks([ticks, []])
         metrics = QFontMetrics(palette.font(palette.TICK_PT))
         left.setWidth(max(metrics.horizontalAdvance(t) for _, t in ticks) + 16)
-        self._imp.setXRange(0, hi * 1.3, padding=0)
-        self._imp.setYRange(-0.6, len(values) - 0.4, padding=0)
+        self._fit_value_labels()
+        self._imp.setYRange(-0.6, len(ticks) - 0.4, padding=0)
         self._imp_stack.setCurrentIndex(1)
+
+    def importance_note(self) -> str:
+        """'+54 more' below the bars when not every term fits, else empty."""
+        return self._more
+
+    def _fit_value_labels(self) -> None:
+        """An x range wide enough that every value printed after its bar stays inside."""
+        if not self._items:
+            return
+        hi = max(max(v for _, v in self._items), 1e-9)
+        metrics = QFontMetrics(palette.font(palette.TICK_PT - 1))
+        text = max(metrics.horizontalAdvance(f"{v:.3f}") for _, v in self._items) + 8
+        width = self._imp.getViewBox().width()
+        if width <= text * 2:
+            width = max(self._imp_widget.width() - self._imp.getAxis("left").width() - 24, 1)
+        room = max(width - text, width / 3)
+        self._imp.setXRange(0, max(hi * 1.05, hi * width / room), padding=0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._all_items:
+            return
+        if self._shown_count() != len(self._items):
+            self._draw_importances()
+        else:
+            self._fit_value_labels()
 
     def set_learning_curve(
         self, sizes: Sequence[int], scores: Sequence[float], errors: Sequence[float]

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
 
 from widgets import palette
 from widgets.samples_table_model import SamplesTableModel, TargetArrays
-from widgets.table_filter import filter_mask, sort_order
-from widgets.text import plain_label
+from widgets.table_filter import filter_examples, filter_mask, sort_order
+from widgets.text import plain_label, tip
 
-FILTER_HELP = "Filter: a word, age > 60, sex = F, DM_label = yes, unlabelled (join with 'and')"
+FILTER_HELP = "Filter: a word, a column compared with a value, unlabelled (join with 'and')"
 
 
 class SamplesTable(QWidget):
@@ -42,6 +42,7 @@ class SamplesTable(QWidget):
         self._sort: tuple[int, bool] | None = None
         self._filter_text = ""
         self._positions: np.ndarray | None = None  # a selection from elsewhere (the map)
+        self._classes: dict[str, list[str]] = {}
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(FILTER_HELP)
@@ -102,9 +103,11 @@ class SamplesTable(QWidget):
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self._update_count()
         self._fit_columns()
+        self._update_hint()
 
     def set_target(self, name: str, arrays: TargetArrays, classes: list[str]) -> None:
         keep = self.current_position()
+        self._classes[name] = list(classes)
         self.model.set_target(name, arrays, classes)
         self._reselect(keep)
         self._fit_columns()
@@ -117,6 +120,21 @@ class SamplesTable(QWidget):
         self._refresh_rows()
         self._reselect(keep)
         self._fit_columns()
+        self._update_hint(name)
+
+    def filter_hint(self) -> str:
+        return self.filter_edit.placeholderText()
+
+    def _update_hint(self, target: str | None = None) -> None:
+        """The placeholder shows this table's own columns, values and classes."""
+        text = filter_examples(self.model.features, target, self._classes.get(target or ""))
+        self.filter_edit.setPlaceholderText(text)
+        self.filter_edit.setToolTip(
+            tip(
+                text + "\nCompare with <, <=, >, >=, = or !=; labelled, unlabelled and "
+                "unsure use the current target."
+            )
+        )
 
     def set_predictions(
         self, target: str, predicted: np.ndarray | None, conf: np.ndarray | None

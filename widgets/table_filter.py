@@ -17,6 +17,60 @@ import numpy as np
 _CLAUSE = re.compile(r"^\s*(?P<col>[^<>=!]+?)\s*(?P<op><=|>=|==|!=|=|<|>)\s*(?P<value>.+?)\s*$")
 _SPLIT = re.compile(r"\s+and\s+|,", re.IGNORECASE)
 KEYWORDS = {"labelled", "labeled", "unlabelled", "unlabeled", "unsure"}
+EXAMPLE_CHARS = 18  # longer names or values make the placeholder unreadable
+
+
+def filter_examples(
+    features: dict[str, np.ndarray], target: str | None = None, classes: list[str] | None = None
+) -> str:
+    """The filter box's hint, written with the open table's own columns and values.
+
+    One number column compared with its median, one category column with its most
+    common value, the current target with its first class, then "unlabelled".
+    """
+    examples = ["a word"]
+    for name, values in features.items():
+        if values.dtype.kind not in "fiu" or not _short(name):
+            continue
+        numbers = values[:5000].astype(np.float64, copy=False)
+        finite = numbers[np.isfinite(numbers)]
+        if finite.size and finite.min() < finite.max():  # a constant column filters nothing
+            examples.append(f"{name} > {_nice(float(np.median(finite)))}")
+            break
+    for name, values in features.items():
+        if values.dtype.kind != "O" or not _short(name):
+            continue
+        common = _most_common(values)
+        if common is not None:
+            examples.append(f"{name} = {common}")
+            break
+    if target and classes and _short(target) and _short(classes[0]):
+        examples.append(f"{target} = {classes[0]}")
+    examples.append("unlabelled")
+    return "Filter: " + ", ".join(examples) + " (join with 'and')"
+
+
+def _short(text: str) -> bool:
+    return 0 < len(text) <= EXAMPLE_CHARS and "," not in text
+
+
+def _nice(value: float) -> str:
+    """A round threshold a person would type: 13.2, 61, 0.05."""
+    if value == 0 or not np.isfinite(value):
+        return "0"
+    digits = max(0, 1 - int(np.floor(np.log10(abs(value)))))
+    text = f"{round(value, digits):.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _most_common(values: np.ndarray) -> str | None:
+    import pandas as pd
+
+    counts = pd.Series(values[:5000], dtype=object).dropna().astype(str).value_counts()
+    for value in counts.index:
+        if _short(value) and value.strip() == value:
+            return str(value)
+    return None
 
 
 def parse_clauses(text: str) -> list[str]:

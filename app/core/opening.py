@@ -456,7 +456,10 @@ def create_project(
         )
     data = load_table(data_path, sheet=sheet)
     notes = list(data.attrs.get("load_notes", []))
-    data, id_col = ensure_id_column(data, schema.id_column if schema else id_column)
+    if schema is not None:  # an id column the app numbered is numbered again
+        data, id_col = with_id_column(data, schema, data_path.name), schema.id_column
+    else:
+        data, id_col = ensure_id_column(data, id_column)
     if schema is None:
         names = list(targets) if targets else find_target_columns(data)
         if not names:

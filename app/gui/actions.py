@@ -15,6 +15,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from app.gui.about import show_about
+from app.gui.annotator_dialog import change_annotator
+from app.gui.class_actions import class_change_dialog
+from app.gui.class_picker import open_class_picker
+from app.gui.help_dialog import show_quick_guide, show_shortcuts
+from app.gui.recent_files import build_recent_menu
 from widgets.label_bar import class_keys
 
 if TYPE_CHECKING:
@@ -37,6 +42,13 @@ class Actions:
     retrain: QAction
     review: QAction
     cancel_jobs: QAction
+    pick_class: QAction
+    add_class: QAction
+    rename_class: QAction
+    merge_classes: QAction
+    annotator: QAction
+    shortcuts: QAction
+    guide: QAction
     classes: list[QAction] = field(default_factory=list)
 
 
@@ -103,7 +115,53 @@ def create_actions(w: MainWindow) -> Actions:
             "Rank the labels by how likely they are wrong",
         ),
         cancel_jobs=_action(w, "&Cancel background work", w.runner.cancel, None),
+        pick_class=_action(
+            w,
+            "&Find class…",
+            lambda: open_class_picker(w),
+            ["C", "/"],
+            "Type a few letters of any class and press Enter to label the sample",
+        ),
+        add_class=_action(
+            w,
+            "A&dd class…",
+            lambda: class_change_dialog(w, "add"),
+            None,
+            "Add a class to the current target",
+        ),
+        rename_class=_action(
+            w,
+            "Re&name class…",
+            lambda: class_change_dialog(w, "rename"),
+            None,
+            "Rename a class; its labels follow",
+        ),
+        merge_classes=_action(
+            w,
+            "&Merge classes…",
+            lambda: class_change_dialog(w, "merge"),
+            None,
+            "Make two or more classes one",
+        ),
+        annotator=_action(
+            w,
+            "Annotator &name…",
+            lambda: change_annotator(w),
+            None,
+            "The name recorded with every label you make",
+        ),
+        shortcuts=_action(
+            w,
+            "&Keyboard shortcuts",
+            lambda: show_shortcuts(w),
+            ["F1"],
+            "Every key of the window",
+        ),
+        guide=_action(
+            w, "&Quick guide", lambda: show_quick_guide(w), None, "How to use Labelwright"
+        ),
     )
+    w.label_bar.sig_more_classes.connect(actions.pick_class.trigger)
     for digit in DIGITS:
         action = _action(w, f"Key {digit}", lambda _c=False, d=digit: c.label_key(d), [digit])
         actions.classes.append(action)
@@ -114,6 +172,8 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     bar = w.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addAction(a.open)
+    build_recent_menu(w, file_menu)
+    file_menu.addSeparator()
     file_menu.addAction(a.export)
     file_menu.addAction(a.export_bundle)
     file_menu.addSeparator()
@@ -123,12 +183,19 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     edit = bar.addMenu("&Edit")
     edit.addAction(a.undo)
     edit.addAction(a.redo)
+    edit.addSeparator()
+    edit.addAction(a.annotator)
     label = bar.addMenu("&Label")
     for action in a.classes:
         label.addAction(action)
+    label.addAction(a.pick_class)
     label.addSeparator()
     label.addAction(a.accept)
     label.addAction(a.unsure)
+    label.addSeparator()
+    label.addAction(a.add_class)
+    label.addAction(a.rename_class)
+    label.addAction(a.merge_classes)
     model = bar.addMenu("&Model")
     model.addAction(a.retrain)
     model.addAction(a.review)
@@ -139,6 +206,9 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     view.addSeparator()
     view.addAction(a.reset_layout)
     help_menu = bar.addMenu("&Help")
+    help_menu.addAction(a.shortcuts)
+    help_menu.addAction(a.guide)
+    help_menu.addSeparator()
     about = help_menu.addAction("&About Labelwright")
     about.setMenuRole(QAction.MenuRole.AboutRole)
     about.triggered.connect(lambda _checked=False: show_about(w))

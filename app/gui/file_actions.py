@@ -51,7 +51,6 @@ def open_in_new_window(w: MainWindow, path: str) -> None:
         QGuiApplication.restoreOverrideCursor()
     if window is None:  # the first-open dialog was cancelled
         return
-    w.settings.remember(path)
     window.show()
     w.close()
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QComboBox, QMainWindow, QToolBar, QWidget
 
 from app.gui import layout_state
 from app.gui.actions import build_menus, create_actions, update_class_actions
+from app.gui.annotator_dialog import install_status as install_annotator_status
 from app.gui.deferred import DeferredSteps
 from app.gui.docks import build_docks
 from app.gui.errors import MessageBanner
@@ -55,7 +56,9 @@ def keys_hint(classes: list[str], keys: dict[str, int]) -> str:
         keyed = [f"{min(keys)}–{max(keys)} class"] if len(keys) > 2 else [*keys]
     else:
         keyed = [f"{k} {classes[i]}" for k, i in sorted(keys.items(), key=lambda kv: kv[1])]
-    return "Keys:  " + " · ".join([*keyed, "Enter accept", "S unsure", "↑↓ move", "Ctrl+Z undo"])
+    more = ["C all classes"] if len(classes) > len(keys) else []
+    rest = ["Enter accept", "S unsure", "↑↓ move", "Ctrl+Z undo", "F1 keys"]
+    return "Keys:  " + " · ".join([*keyed, *more, *rest])
 
 
 class MainWindow(QMainWindow):
@@ -158,6 +161,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.job_status)
         status.addPermanentWidget(self.counts_label)
         status.addPermanentWidget(self.model_status)
+        install_annotator_status(self)
 
     def _connect(self) -> None:
         c = self.controller

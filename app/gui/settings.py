@@ -1,6 +1,7 @@
 """Typed, versioned GUI settings saved as JSON under the user config directory.
 
-App-wide things (window geometry, the last dock layout, recent files) live here.
+App-wide things (window geometry, the last dock layout, recent files, the
+annotator's name) live here.
 Per-project choices (target, plot settings, that project's dock layout) live in
 ``project.layout`` so they travel with the project and the bundle. The window
 ``saveState`` blob is stored base64-encoded together with ``LAYOUT_VERSION``:
@@ -35,14 +36,22 @@ class GuiSettings:
     geometry: str = ""  # base64 of QMainWindow.saveGeometry()
     window_state: str = ""  # base64 of QMainWindow.saveState(LAYOUT_VERSION)
     layout_version: int = LAYOUT_VERSION
-    recent: list[str] = field(default_factory=list)
+    recent: list[str] = field(default_factory=list)  # absolute paths, most recent first
     last_directory: str = ""
+    annotator: str = ""  # who labels on this machine; recorded with every label
 
     def remember(self, path: str) -> None:
+        """Put ``path`` first in the recent files, as an absolute path."""
         if path == "demo":
             return
-        self.recent = [path, *[p for p in self.recent if p != path]][:MAX_RECENT]
+        path = absolute(path)
+        self.recent = [path, *[p for p in self.recent if absolute(p) != path]][:MAX_RECENT]
         self.last_directory = str(Path(path).parent)
+
+    def forget(self, paths: list[str]) -> None:
+        """Drop ``paths`` from the recent files (missing ones the user chose to remove)."""
+        gone = {absolute(p) for p in paths}
+        self.recent = [p for p in self.recent if absolute(p) not in gone]
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,6 +75,11 @@ class GuiSettings:
                 setattr(out, f.name, value)
         out.version = SETTINGS_VERSION
         return out
+
+
+def absolute(path: str) -> str:
+    """An absolute path without resolving links: the name the user knows stays."""
+    return str(Path(path).expanduser().absolute())
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
@@ -103,8 +117,11 @@ def load_settings(path: Path | None = None) -> GuiSettings:
 
 def save_settings(settings: GuiSettings, path: Path | None = None) -> None:
     """Write atomically: a crash mid-write keeps the previous settings."""
+    from app.core.errors import UserError
+
     path = path or settings_path()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # the app's own folder, on first use
         atomic_write_text(path, json.dumps(settings.to_json(), indent=2, sort_keys=True))
-    except OSError as exc:
+    except (OSError, UserError) as exc:
         log.warning("Could not save settings to %s: %s", path, exc)
