@@ -320,7 +320,7 @@ def test_screenshot_shows_the_first_model_and_help_offers_about(
     assert w is not None
     qtbot.addWidget(w)
     menus = {a.text(): a.menu() for a in w.menuBar().actions()}
-    assert [a.text() for a in menus["&Help"].actions()] == ["&About Labelwright"]
+    assert "&About Labelwright" in [a.text() for a in menus["&Help"].actions()]
     out = tmp_path / "shot.png"
     assert take_screenshot(w, out, timeout_s=600) == 0  # a busy machine can be slow
     assert _png_size(out) == (1600, 1000)
