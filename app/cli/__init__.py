@@ -18,7 +18,18 @@ from typing import Any
 from app.cli.parsing import SentenceParser, unknown_command
 from app.core.errors import UserError
 
-SUBCOMMANDS = ("simulate", "audit", "export", "bundle", "score", "bench", "copy", "classes")
+SUBCOMMANDS = (
+    "simulate",
+    "audit",
+    "export",
+    "bundle",
+    "score",
+    "bench",
+    "copy",
+    "classes",
+    "agreement",
+    "store",
+)
 
 
 def _features(values: list[str] | None) -> dict[str, list[str]]:
@@ -54,6 +65,11 @@ def gui_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--annotator", metavar="NAME", help="who labels in this window (kept with every label)"
+    )
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep the label log in a shared PostgreSQL store (postgresql://host/db) with a team",
     )
     p.add_argument(
         "--screenshot",
@@ -163,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             screenshot=args.screenshot,
             debug=args.debug,
             annotator=args.annotator,
+            store=args.store,
             targets=args.target,
             features=_features(args.features) or None,
         )

@@ -27,11 +27,32 @@ def add_parser(sub: Any) -> None:
     i.add_argument("--data", metavar="FILE", help="the data file, if the bundle has no copy")
     i.add_argument("--debug", action="store_true", help="show tracebacks")
 
+    m = bsub.add_parser(
+        "merge", help="merge bundles that several annotators labelled apart into one project"
+    )
+    m.add_argument("bundles", nargs="+", metavar="F.lwbundle", help="the bundles to merge")
+    m.add_argument(
+        "--into", required=True, metavar="DIR", help="the project folder (made if it is new)"
+    )
+    m.add_argument("--debug", action="store_true", help="show tracebacks")
+
 
 def run(args: argparse.Namespace) -> int:
     if args.bundle_command == "export":
         return _export(args)
+    if args.bundle_command == "merge":
+        return _merge(args)
     return _import(args)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from app.core.bundle_merge import merge_bundles
+
+    report = merge_bundles(args.bundles, args.into)
+    verb = "Created" if report.created else "Merged into"
+    news = f"{report.added} new label event(s)" if report.added else "nothing new"
+    print(f"{verb} {report.project} from {report.bundles} bundle(s): {news}.")
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

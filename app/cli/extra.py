@@ -11,7 +11,15 @@ import argparse
 from types import ModuleType
 from typing import Any
 
-from app.cli import bench_cmd, bundle_cmd, classes_cmd, copy_cmd, score_cmd
+from app.cli import (
+    agreement_cmd,
+    bench_cmd,
+    bundle_cmd,
+    classes_cmd,
+    copy_cmd,
+    score_cmd,
+    store_cmd,
+)
 
 # command name -> module with ``add_parser(sub)`` and ``run(args) -> int``
 MODULES: dict[str, ModuleType] = {
@@ -20,6 +28,8 @@ MODULES: dict[str, ModuleType] = {
     "bench": bench_cmd,
     "copy": copy_cmd,
     "classes": classes_cmd,
+    "agreement": agreement_cmd,
+    "store": store_cmd,
 }
 
 

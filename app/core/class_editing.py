@@ -83,6 +83,7 @@ class ClassEditing:
         self.save()
         self._undo.append(ClassStep(target, change))
         self._redo.clear()
+        self._classes_changed(target)
         return change
 
     def _undo_class(self, step: ClassStep) -> None:
@@ -93,6 +94,7 @@ class ClassEditing:
         )  # fmt: skip
         spec.classes = list(step.change.before)
         self.save()
+        self._classes_changed(step.target)
 
     def _redo_class(self, step: ClassStep) -> None:
         spec = self.schema.target(step.target)
@@ -102,6 +104,10 @@ class ClassEditing:
         )  # fmt: skip
         spec.classes = apply_to_classes(spec.classes, step.change)
         self.save()
+        self._classes_changed(step.target)
+
+    def _classes_changed(self, target: str) -> None:
+        """Published by the session to its listeners (``app.core.label_changes``)."""
 
 
 def _class_name(value: Any, target: str) -> str:

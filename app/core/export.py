@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     from app.core.session import LabelingSession
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-PROVENANCE = ("label", "unsure", "source", "annotator", "time", "prediction", "confidence")
+PROVENANCE = (
+    "label",
+    "unsure",
+    "source",
+    "annotator",
+    "time",
+    "prediction",
+    "confidence",
+    "decided",  # adjudicated, consensus or single
+    "consensus_quality",  # CROWDLAB's, where several annotators labelled the row
+)
 
 
 def export_frame(session: LabelingSession, *, for_csv: bool = True) -> pd.DataFrame:
@@ -33,25 +43,35 @@ def export_frame(session: LabelingSession, *, for_csv: bool = True) -> pd.DataFr
     frame = session.data
     if for_csv:
         frame = pd.DataFrame({name: _as_written(frame[name]) for name in frame.columns})
+    from app.core.team_labels import consensus_of, working_labels
+
     added: dict[str, pd.Series] = {}
     n = session.n_rows
-    keys = session._keys
+    store, positions = session.store, session._position
     for target in session.targets:
-        current = session.store.current(target)
+        current = store.current(target)
+        working = working_labels(session, target)
+        consensus = consensus_of(session, target)
         label = np.full(n, None, dtype=object)
         unsure = np.zeros(n, dtype=bool)
         source = np.full(n, None, dtype=object)
         annotator = np.full(n, None, dtype=object)
         when = np.full(n, None, dtype=object)
-        for i, key in enumerate(keys):
-            event = current.get(key)
-            if event is None or event.state.is_empty:
+        decided = np.full(n, None, dtype=object)
+        quality = np.full(n, np.nan)
+        for key, event in current.items():
+            i = positions.get(key)
+            if i is None or event.state.is_empty:
                 continue
-            label[i] = None if event.label is None else typed(event.label)
+            value = working.get(key, event.label)
+            label[i] = None if value is None else typed(value)
             unsure[i] = event.unsure
             source[i] = event.source
             annotator[i] = event.annotator or None
             when[i] = dt.datetime.fromtimestamp(event.time, tz=dt.UTC).isoformat(timespec="seconds")
+            decided[i] = store.decided(key, target)
+            if consensus is not None and i in consensus.quality:
+                quality[i] = consensus.quality[i]
         model = session.model(target)
         if model is not None:
             prediction = np.asarray([typed(str(c)) for c in model.predicted], dtype=object)
@@ -68,9 +88,33 @@ def export_frame(session: LabelingSession, *, for_csv: bool = True) -> pd.DataFr
             "prediction": prediction,
             "confidence": confidence,
         }
+        columns["decided"] = decided
+        columns["consensus_quality"] = quality
         for suffix in PROVENANCE:
             added[f"{target}__{suffix}"] = pd.Series(columns[suffix], index=frame.index)
+        added.update(_by_annotator(session, target, frame.index))
     return pd.concat([frame, pd.DataFrame(added, index=frame.index)], axis=1)
+
+
+def _by_annotator(session: LabelingSession, target: str, index: pd.Index) -> dict[str, pd.Series]:
+    """``T__by__NAME``: each person's own label, when two or more people labelled the target."""
+    import pandas as pd
+
+    from app.core.agreement import shown
+    from app.core.label_state import DATA_FILE
+
+    people = {a: r for a, r in session.store.by_annotator(target).items() if a != DATA_FILE}
+    if len(people) < 2:
+        return {}
+    out = {}
+    for name, rows in sorted(people.items()):
+        column = np.full(session.n_rows, None, dtype=object)
+        for key, value in rows.items():
+            i = session._position.get(key)
+            if i is not None:
+                column[i] = typed(value)
+        out[f"{target}__by__{shown(name)}"] = pd.Series(column, index=index)
+    return out
 
 
 def _as_written(column: pd.Series) -> pd.Series:

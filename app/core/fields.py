@@ -16,6 +16,7 @@ from typing import Any
 from app.core.errors import UserError
 from app.core.schema import Schema, TargetSpec, canonical_class
 from app.core.strategy_settings import StrategySettings
+from app.core.team_settings import TeamSettings
 from models.ebm import EBMSettings
 from models.strategies import STRATEGIES
 
@@ -148,6 +149,19 @@ def model_settings(value: Any) -> EBMSettings:
     if out.get("n_jobs") == 0:
         raise InvalidFieldError("model.n_jobs must not be 0")
     return EBMSettings(**out)
+
+
+def team_settings(value: Any) -> TeamSettings:
+    doc = want_obj(value, "team")
+    blind = doc.get("blind", False)
+    if not isinstance(blind, bool):
+        raise InvalidFieldError("team.blind must be true or false")
+    return TeamSettings(
+        blind=blind,
+        overlap=want_num(doc.get("overlap", 0.0), "team.overlap", 0.0, 1.0),
+        adjudicators=str_list(doc.get("adjudicators", []), "team.adjudicators"),
+        annotators=str_list(doc.get("annotators", []), "team.annotators"),
+    )
 
 
 def strategy_settings(value: Any) -> StrategySettings:

@@ -12,15 +12,18 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from app.core import class_changes
+from app.core import class_changes, log_sync
 from app.core.class_changes import CLASS_SOURCE, ClassChange
 from app.core.errors import UserError
+from app.core.label_state import ADJUDICATION, EVENT_COLUMNS, LabelEvent, LabelState, decide
 from app.core.log_file import StoreError, check_existing, close_quietly, connect_existing, verify
 
 __all__ = [
+    "ADJUDICATION",
     "EVENT_COLUMNS",
     "SOURCES",
     "LabelEvent",
@@ -33,7 +36,7 @@ __all__ = [
 SCHEMA_VERSION = 2  # 2: class changes (source "class") are events; written with the first one
 PLAIN_VERSION = 1  # a log with no class change is still readable by format-1 readers
 
-SOURCES = ("human", "suggestion", "auto", "import", "undo", "redo", CLASS_SOURCE)
+SOURCES = ("human", "suggestion", "auto", "import", "undo", "redo", CLASS_SOURCE, ADJUDICATION)
 
 _CREATE = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,56 +56,15 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_row_target ON events (target, row_id, id);
 """
 
-EVENT_COLUMNS = (
-    "id",
-    "row_id",
-    "target",
-    "label",
-    "unsure",
-    "annotator",
-    "source",
-    "model_version",
-    "confidence",
-    "time",
-    "note",
-)
-
 
 _INSERT = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS[1:])}) "
     f"VALUES ({', '.join('?' * (len(EVENT_COLUMNS) - 1))})"
 )
-
-
-@dataclass(frozen=True)
-class LabelState:
-    """What a sample's label is right now for one target."""
-
-    label: str | None = None
-    unsure: bool = False
-
-    @property
-    def is_empty(self) -> bool:
-        return self.label is None and not self.unsure
-
-
-@dataclass(frozen=True)
-class LabelEvent:
-    id: int
-    row_id: str
-    target: str
-    label: str | None
-    unsure: bool
-    annotator: str
-    source: str
-    model_version: int | None
-    confidence: float | None
-    time: float
-    note: str
-
-    @property
-    def state(self) -> LabelState:
-        return LabelState(self.label, self.unsure)
+_INSERT_UID = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS[1:])}, uid) "
+    f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+)
 
 
 class LabelStore:
@@ -145,16 +107,23 @@ class LabelStore:
                 self._conn.executescript(_CREATE)
             self._check_version()
             self.log_id = self._read_log_id()
-            self._raw: dict[tuple[str, str], LabelEvent] = {}
+            self._by: dict[tuple[str, str], dict[str, LabelEvent]] = {}
+            self._adjudication: dict[tuple[str, str], LabelEvent] = {}
             self._current: dict[tuple[str, str], LabelEvent] = {}
+            self._decided: dict[tuple[str, str], str] = {}
             self._changes: dict[str, list[ClassChange]] = {}
+            self._active: dict[str, list[ClassChange]] = {}
             self._version = 0
             self._count = 0
             for event in self.events():
                 self._load(event)
                 self._count += 1
-            for target in self._changes:
-                self._rebuild(target)
+            for key in dict.fromkeys([*self._by, *self._adjudication]):  # in event order
+                self._decide(key)
+            self.syncing = log_sync.is_enabled(self._conn)
+            self._own: set[int] = set()
+            self._refreshed = self._version
+            self._data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error as exc:
             close_quietly(self._conn)
             raise write_error(self.path, exc, "opened") from exc
@@ -181,7 +150,7 @@ class LabelStore:
             raise StoreError(
                 "newer",
                 f"The label database {self.path.name} was written by a newer Labelwright "
-                f"(format {str(row[0])[:20]}); update Labelwright to open it.",
+                f"(format {_printable(row[0])}); update Labelwright to open it.",
             )
 
     def _read_log_id(self) -> str:
@@ -206,6 +175,17 @@ class LabelStore:
             )
         except sqlite3.Error as exc:
             raise write_error(self.path, exc, "updated") from exc
+
+    def enable_sync(self) -> None:
+        """Join a shared store: give every event a uid and queue the unsent ones."""
+        if not self.syncing:
+            log_sync.enable(self._conn, self.path)
+            self.syncing = True
+            self._data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def waiting(self) -> int:
+        """Label events written here that the shared store has not acknowledged yet."""
+        return log_sync.waiting(self._conn) if self.syncing else 0
 
     def integrity_ok(self) -> bool:
         row = self._conn.execute("PRAGMA integrity_check").fetchone()
@@ -255,14 +235,47 @@ class LabelStore:
         items = list(items)
         confs = list(confidence) if confidence is not None else [None] * len(items)
         now = time.time()
+        rows = [
+            (row_id, target, label, bool(unsure), annotator, source, model_version, conf, now,
+             note)
+            for (row_id, target, label, unsure), conf in zip(items, confs, strict=True)
+        ]  # fmt: skip
+        return self._insert(rows)
+
+    def append_events(self, events: Iterable[LabelEvent]) -> int:
+        """Add events made elsewhere (a merged bundle), keeping their time, annotator and
+        source; they get new ids at the end of this log. Returns how many were added."""
+        rows = [
+            (e.row_id, e.target, e.label, bool(e.unsure), e.annotator, e.source,
+             e.model_version, e.confidence, e.time, e.note)
+            for e in events
+        ]  # fmt: skip
+        return len(self._insert(rows))
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> list[LabelEvent]:
+        """Insert rows of event fields in one transaction; acknowledged only after COMMIT.
+
+        In a shared project each event also gets a uid and a place in the outbox, in the
+        same transaction, so a label is never acknowledged without being queued to send.
+        """
+        if not rows:
+            return []
         events: list[LabelEvent] = []
         cur = self._conn.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
-            for (row_id, target, label, unsure), conf in zip(items, confs, strict=True):
-                fields = (row_id, target, label, bool(unsure), annotator, source,
-                          model_version, conf, now, note)  # fmt: skip
-                cur.execute(_INSERT, fields)
+            if any(r[5] == CLASS_SOURCE for r in rows):
+                cur.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )  # readers that know no class changes must not misread this log
+            for fields in rows:
+                if self.syncing:
+                    uid = uuid.uuid4().hex
+                    cur.execute(_INSERT_UID, (*fields, uid))
+                    cur.execute("INSERT INTO outbox (uid) VALUES (?)", (uid,))
+                else:
+                    cur.execute(_INSERT, fields)
                 assert cur.lastrowid is not None
                 events.append(LabelEvent(cur.lastrowid, *fields))
             cur.execute("COMMIT")
@@ -274,8 +287,33 @@ class LabelStore:
             raise
         for event in events:
             self._apply(event)
+            self._own.add(event.id)
         self._count += len(events)
         return events
+
+    def refresh(self) -> int:
+        """Read events other connections committed (a shared store's sync); returns how many."""
+        try:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+        if version == self._data_version:
+            return 0
+        self._data_version = version
+        sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE id > ? ORDER BY id"
+        fresh = 0
+        last = self._refreshed
+        for row in self._conn.execute(sql, (self._refreshed,)).fetchall():
+            event = _event(row)
+            last = max(last, event.id)
+            if event.id in self._own:
+                continue
+            self._apply(event)
+            self._count += 1
+            fresh += 1
+        self._refreshed = last
+        self._own = {i for i in self._own if i > last}
+        return fresh
 
     def _rollback(self) -> None:
         """Undo a half transaction; SQLite may already have rolled back (disk full)."""
@@ -296,10 +334,6 @@ class LabelStore:
     ) -> ClassChange:
         """Record a class change as an event; labels given before it are read through it."""
         note = class_changes.note_for(op, sources, before, ref)
-        self._conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )  # readers that know no class changes must not misread this log
         self.append("", target, into or None, annotator=annotator, source=CLASS_SOURCE, note=note)
         return self._changes[target][-1]
 
@@ -320,28 +354,75 @@ class LabelStore:
                     "that cannot be read.",
                 ) from exc
             self._changes.setdefault(event.target, []).append(change)
+            self._active[event.target] = class_changes.active(self._changes[event.target])
+        elif event.source == ADJUDICATION:
+            self._adjudication[(event.target, event.row_id)] = event
         else:
-            self._raw[(event.target, event.row_id)] = event
-            self._current[(event.target, event.row_id)] = event
+            self._by.setdefault((event.target, event.row_id), {})[event.annotator] = event
         self._version = max(self._version, event.id)
 
     def _apply(self, event: LabelEvent) -> None:
+        self._load(event)
         if event.source == CLASS_SOURCE:
-            self._load(event)
             self._rebuild(event.target)
-            return
-        self._raw[(event.target, event.row_id)] = event
-        self._current[(event.target, event.row_id)] = event  # newest: no later class change
-        self._version = max(self._version, event.id)
+        else:
+            self._decide((event.target, event.row_id))
 
     def _rebuild(self, target: str) -> None:
-        """Read every label of ``target`` through the class changes in force."""
-        changes = class_changes.active(self._changes.get(target, []))
-        for key, event in self._raw.items():
-            if key[0] != target:
+        """Decide every label of ``target`` again (after a class change or at open)."""
+        keys = {k for k in self._by if k[0] == target} | {
+            k for k in self._adjudication if k[0] == target
+        }
+        for key in keys:
+            self._decide(key)
+
+    def _effective(self, event: LabelEvent) -> LabelEvent:
+        """An event read through every class change in force after it."""
+        changes = self._active.get(event.target)
+        if not changes or event.label is None:
+            return event
+        label = class_changes.effective(event.label, event.id, changes)
+        return event if label == event.label else replace(event, label=label)
+
+    def _decide(self, key: tuple[str, str]) -> None:
+        by = {a: self._effective(e) for a, e in self._by.get(key, {}).items()}
+        adjudication = self._adjudication.get(key)
+        event, how = decide(by, None if adjudication is None else self._effective(adjudication))
+        if event is None:
+            self._current.pop(key, None)
+            self._decided.pop(key, None)
+        else:
+            self._current[key] = event
+            self._decided[key] = how
+
+    def annotations(self, row_id: str, target: str) -> dict[str, LabelEvent]:
+        """Every annotator's own latest event for one sample (read through class changes)."""
+        return {a: self._effective(e) for a, e in self._by.get((target, row_id), {}).items()}
+
+    def state_of(self, row_id: str, target: str, annotator: str) -> LabelState:
+        """One annotator's own label state: what their undo restores."""
+        event = self._by.get((target, row_id), {}).get(annotator)
+        return self._effective(event).state if event is not None else LabelState()
+
+    def adjudication(self, row_id: str, target: str) -> LabelEvent | None:
+        event = self._adjudication.get((target, row_id))
+        return None if event is None else self._effective(event)
+
+    def decided(self, row_id: str, target: str) -> str | None:
+        """How the working label was decided: single, consensus or adjudicated."""
+        return self._decided.get((target, row_id))
+
+    def by_annotator(self, target: str) -> dict[str, dict[str, str]]:
+        """Annotator → (row id → their label) for one target, labels only."""
+        out: dict[str, dict[str, str]] = {}
+        for (t, row), by in self._by.items():
+            if t != target:
                 continue
-            label = class_changes.effective(event.label, event.id, changes)
-            self._current[key] = event if label == event.label else replace(event, label=label)
+            for annotator, event in by.items():
+                label = self._effective(event).label
+                if label is not None:
+                    out.setdefault(annotator, {})[row] = label
+        return out
 
     @property
     def version(self) -> int:
@@ -355,19 +436,7 @@ class LabelStore:
             sql += " WHERE target = ?"
             args = (target,)
         for row in self._conn.execute(sql + " ORDER BY id", args):
-            yield LabelEvent(
-                int(row[0]),
-                row[1],
-                row[2],
-                row[3],
-                bool(row[4]),
-                row[5],
-                row[6],
-                row[7],
-                row[8],
-                float(row[9]),
-                row[10],
-            )
+            yield _event(row)
 
     def state(self, row_id: str, target: str) -> LabelState:
         event = self._current.get((target, row_id))
@@ -405,6 +474,18 @@ class LabelStore:
 
     def count(self) -> int:
         return self._count
+
+
+def _printable(value: Any) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text[:20] or "?"
+
+
+def _event(row: Any) -> LabelEvent:
+    return LabelEvent(
+        int(row[0]), row[1], row[2], row[3], bool(row[4]), row[5], row[6], row[7], row[8],
+        float(row[9]), row[10],
+    )  # fmt: skip
 
 
 def write_error(path: Path, exc: sqlite3.Error, verb: str) -> UserError:

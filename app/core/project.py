@@ -26,12 +26,14 @@ from app.core.fields import (
     schema_from,
     show,
     strategy_settings,
+    team_settings,
     want_int,
     want_obj,
     want_str,
 )
 from app.core.schema import Schema
 from app.core.strategy_settings import StrategySettings
+from app.core.team_settings import TeamSettings
 from models.ebm import EBMSettings
 
 __all__ = [
@@ -88,6 +90,8 @@ class Project:
     layout: dict[str, Any] = field(default_factory=dict)
     annotator: str = ""
     log: LogMark | None = None  # None: a project saved before logs were counted
+    team: TeamSettings = field(default_factory=TeamSettings)
+    store: str = ""  # a shared store's address, never with a password
     recorded_labels_name: str = ""  # the log name the file was written with
 
     @property
@@ -120,6 +124,8 @@ class Project:
             "strategy": self.strategy.to_json(),
             "layout": self.layout,
             "annotator": self.annotator,
+            "team": self.team.to_json(),
+            "store": self.store,
         }
 
     def save(self) -> None:
@@ -184,6 +190,8 @@ class Project:
             layout=layout,
             annotator=annotator,
             log=None if log is None else _log_mark(log),
+            team=team_settings(doc.get("team", {})),
+            store=_store_url(doc.get("store", "")),
             recorded_labels_name=recorded,
         )
 
@@ -219,6 +227,12 @@ class Project:
                 f"{path.name} is not a Labelwright project file; open a data file instead."
             )
         return cls.from_json(path, doc)
+
+
+def _store_url(value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidFieldError("store must be a text")
+    return value
 
 
 def _log_mark(doc: dict[str, Any]) -> LogMark:

@@ -58,6 +58,8 @@ def copy_project(source: str | Path, dest: str | Path) -> Path:
         layout=project.layout,
         annotator=project.annotator,
         log=mark,
+        team=project.team,
+        store=project.store,
     )
     atomic_write_text(out, json.dumps(copy.to_json(), indent=2, sort_keys=True))
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,8 @@ import numpy as np
 from app.core.class_editing import ClassEditing, ClassStep
 from app.core.errors import UserError
 from app.core.faults import boundary
-from app.core.label_store import LabelEvent, LabelState, LabelStore
+from app.core.label_changes import CLASSES, LABEL, LabelChange, LabelChanges
+from app.core.label_store import ADJUDICATION, LabelEvent, LabelState, LabelStore
 from app.core.project import Project
 from app.core.schema import Schema, canonical, canonical_class, sort_classes, typed
 from models.ebm import Contributions, ShapeCurve, explain_rows, global_importances, shape_curve
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
     from app.core.data_changes import DataChange
     from app.core.review import ReviewResult
+    from app.core.shared_sync import SyncStatus, SyncWorker
+    from models.multiannotator import Consensus
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ class Change:
     target: str
     before: LabelState
     after: LabelState
+    annotator: str = ""  # whose state it was: undo never touches another person's label
+    adjudication: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,10 @@ class LabelingSession(ClassEditing):
         self._embeddings: dict[str, np.ndarray] = {}
         self._review: dict[str, ReviewResult] = {}
         self._closed = False
+        self.changes = LabelChanges()  # every committed label change: views and jobs listen
         self.data_change: DataChange | None = None  # what changed in the data file, if anything
+        self._consensus: dict[str, tuple[int, Consensus]] = {}  # target -> (version, CROWDLAB)
+        self.sync: SyncWorker | None = None  # the link to a shared store, if the team has one
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -142,11 +150,17 @@ class LabelingSession(ClassEditing):
         features: dict[str, list[str]] | None = None,
         classes: dict[str, list[str]] | None = None,
         annotator: str | None = None,
+        store: str | None = None,
     ) -> LabelingSession:
-        """Open a data file, a project file or the word ``demo``."""
+        """Open a data file, a project file or the word ``demo``; ``store`` is a shared
+        PostgreSQL store (``postgresql://host/db``) that keeps the team's label log."""
         from app.core.opening import open_session
 
-        return open_session(
+        if store:
+            from app.core.shared_session import open_shared
+
+            return open_shared(cls, path, targets, store=store, annotator=annotator)
+        session = open_session(
             cls,
             path,
             targets,
@@ -156,6 +170,15 @@ class LabelingSession(ClassEditing):
             classes=classes,
             annotator=annotator,
         )
+        if session.project.store:  # a team project: its store as it was joined
+            from app.core.shared_session import attach
+
+            try:
+                attach(session, session.project.store)
+            except BaseException:
+                session.close()
+                raise
+        return session
 
     @classmethod
     def create(
@@ -234,7 +257,7 @@ class LabelingSession(ClassEditing):
         confidence = None
         if model is not None:
             confidence = float(model.proba[self._position[row_key]].max())
-        return self.store.append(
+        event = self.store.append(
             row_key,
             target,
             state.label,
@@ -245,6 +268,20 @@ class LabelingSession(ClassEditing):
             confidence=confidence,
             note=note,
         )
+        self.publish_label(row_key, target, source)
+        if self.sync is not None:
+            self.sync.wake()  # send it now, not at the next poll
+        return event
+
+    def publish_label(self, row_key: str, target: str, source: str) -> None:
+        """Tell every listener that one row's label state changed (it is on disk now)."""
+        position = self._position.get(row_key)
+        state = self.store.state(row_key, target)
+        change = LabelChange(LABEL, target, self.labels_version, row_key, position, state, source)
+        self.changes.publish(change)
+
+    def _classes_changed(self, target: str) -> None:
+        self.changes.publish(LabelChange(CLASSES, target, self.labels_version, source="class"))
 
     def _change(
         self,
@@ -258,9 +295,15 @@ class LabelingSession(ClassEditing):
         self.schema.target(target)
         key = canonical(row_id) or ""
         self.position(row_id)
-        before = self.store.state(key, target)
-        event = self._write(key, target, after, source, annotator, note)
-        self._undo.append(Change(key, target, before, after))
+        who = annotator if annotator is not None else self.annotator
+        adjudication = source == ADJUDICATION
+        if adjudication:
+            decided = self.store.adjudication(key, target)
+            before = decided.state if decided is not None else LabelState()
+        else:
+            before = self.store.state_of(key, target, who)
+        event = self._write(key, target, after, source, who, note)
+        self._undo.append(Change(key, target, before, after, who, adjudication))
         self._redo.clear()
         return event
 
@@ -283,10 +326,27 @@ class LabelingSession(ClassEditing):
     ) -> LabelEvent:
         """The expert is not sure: keep any label, flag it, and skip it in suggestions."""
         key = canonical(row_id) or ""
-        current = self.store.state(key, target)
+        who = annotator if annotator is not None else self.annotator
+        current = self.store.state_of(key, target, who)
         return self._change(
             row_id, target, LabelState(current.label, True), "human", annotator, note
         )
+
+    def adjudicate(
+        self, row_id: Any, target: str, value: Any, annotator: str | None = None, note: str = ""
+    ) -> LabelEvent:
+        """Decide a sample whose annotators disagree; only an adjudicator may."""
+        who = annotator if annotator is not None else self.annotator
+        if not self.is_adjudicator(who):
+            raise UserError(
+                f"Only an adjudicator may decide a conflict, and {who or 'this annotator'} is "
+                "not one; ask the project lead to add you as an adjudicator."
+            )
+        key = self._class_key(target, value)
+        return self._change(row_id, target, LabelState(key, False), ADJUDICATION, who, note)
+
+    def is_adjudicator(self, annotator: str) -> bool:
+        return bool(annotator) and annotator in self.project.team.adjudicators
 
     def remove_label(self, row_id: Any, target: str, annotator: str | None = None) -> LabelEvent:
         return self._change(row_id, target, LabelState(), "human", annotator)
@@ -307,7 +367,9 @@ class LabelingSession(ClassEditing):
         if isinstance(change, ClassStep):
             self._undo_class(change)
         else:
-            self._write(change.row, change.target, change.before, "undo", None)
+            source = ADJUDICATION if change.adjudication else "undo"
+            note = "undo" if change.adjudication else ""
+            self._write(change.row, change.target, change.before, source, change.annotator, note)
         self._redo.append(change)
         return change
 
@@ -318,16 +380,20 @@ class LabelingSession(ClassEditing):
         if isinstance(change, ClassStep):
             self._redo_class(change)
         else:
-            self._write(change.row, change.target, change.after, "redo", None)
+            source = ADJUDICATION if change.adjudication else "redo"
+            note = "redo" if change.adjudication else ""
+            self._write(change.row, change.target, change.after, source, change.annotator, note)
         self._undo.append(change)
         return change
 
     def labels(self, target: str) -> dict[Any, Any]:
-        """Row id → label for every labelled sample of ``target``."""
+        """Row id → working label (adjudicated, consensus or single) for ``target``."""
+        from app.core.team_labels import working_labels
+
         self.schema.target(target)
         return {
             self._ids[self._position[k]]: typed(v)
-            for k, v in self.store.labels(target).items()
+            for k, v in working_labels(self, target).items()
             if k in self._position
         }
 
@@ -351,9 +417,11 @@ class LabelingSession(ClassEditing):
         ]
 
     def _label_positions(self, target: str) -> dict[int, str]:
+        from app.core.team_labels import working_labels
+
         return {
             self._position[k]: v
-            for k, v in self.store.labels(target).items()
+            for k, v in working_labels(self, target).items()
             if k in self._position
         }
 
@@ -422,9 +490,18 @@ class LabelingSession(ClassEditing):
         return typed(str(model.predicted[self.position(row_id)]))
 
     def design_rows(self, target: str, positions: list[int]) -> pd.DataFrame:
+        """Rows as the model sees them; made on demand for a model trained elsewhere."""
         model = self._models[target]
-        assert model.design is not None
-        return model.design.iloc[positions]
+        if model.design is not None:
+            return model.design.iloc[positions]
+        from app.core.design_rows import design_rows
+
+        spec = self.schema.target(target)
+        upstream = {u: (self._target_input(u), self._models.get(u)) for u in spec.uses_targets}
+        X, _types = design_rows(
+            self.data, self.schema.column_kinds, self._target_input(target), upstream, positions
+        )
+        return X
 
     def contributions(self, row_id: Any, target: str) -> Contributions | None:
         """Why the model predicts what it does for one sample; None before a model exists."""
@@ -557,6 +634,17 @@ class LabelingSession(ClassEditing):
 
         return export_labels(self, Path(path))
 
+    def refresh(self) -> int:
+        """Take in labels others wrote (a shared store's colleagues); returns how many."""
+        return self.store.refresh()
+
+    def sync_status(self) -> SyncStatus | None:
+        """Online or not, and how many labels wait to be sent; None for a local project."""
+        if self.sync is None:
+            return None
+        status = self.sync.status()
+        return replace(status, waiting=self.store.waiting())  # counted here, never stale
+
     def save(self) -> None:
         """Write the project file, recording what the log holds so a lost log is noticed."""
         from app.core.project import LogMark
@@ -569,7 +657,11 @@ class LabelingSession(ClassEditing):
         if self._closed:
             return
         self._closed = True
+        if self.sync is not None:
+            self.sync.settle(timeout=2.0)  # a last chance to send what waits
+            self.sync.stop()
         try:
+            self.store.refresh()
             if self.project.log is None or self.project.log.events != self.store.count():
                 self.save()
         except Exception:

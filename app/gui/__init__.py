@@ -49,6 +49,7 @@ def open_session(
     parent: Any = None,
     targets: list[str] | None = None,
     features: dict[str, list[str]] | None = None,
+    store: str | None = None,
 ) -> LabelingSession | None:
     """Open ``path``; a data file seen for the first time goes through the setup dialog,
     unless ``targets`` names its label columns (then the project is made headless).
@@ -60,6 +61,8 @@ def open_session(
 
     if str(path).lower().endswith(".lwbundle"):
         return _open_bundle(path, interactive, parent)
+    if store:
+        return LabelingSession.open(path, targets, features=features, store=store)
     if not needs_setup(path) or targets:
         return LabelingSession.open(path, targets, features=features)
     if interactive:
@@ -102,6 +105,7 @@ def create_main_window(
     annotator: str | None = None,
     targets: list[str] | None = None,
     features: dict[str, list[str]] | None = None,
+    store: str | None = None,
 ) -> MainWindow | None:
     """Open ``path`` (the demo when None) in a new main window with keyboard focus.
 
@@ -118,16 +122,17 @@ def create_main_window(
 
     session = open_session(
         path or "demo", interactive=interactive, parent=parent_window, targets=targets,
-        features=features,
+        features=features, store=store,
     )  # fmt: skip
     if session is None:
         return None
     settings = settings or load_settings()
     from app.gui.annotator_dialog import can_ask, choose_annotator
 
-    name = choose_annotator(annotator, settings, can_ask(interactive))
-    if name:
-        session.annotator = name  # every label made in this window records it
+    if session.sync is None:  # on a shared store the annotator is the server's role
+        name = choose_annotator(annotator, settings, can_ask(interactive))
+        if name:
+            session.annotator = name  # every label made in this window records it
     if model_settings is not None:
         session.project.model = model_settings
     if str(path or "demo") != "demo":
@@ -172,6 +177,7 @@ def run_gui(
     annotator: str | None = None,
     targets: list[str] | None = None,
     features: dict[str, list[str]] | None = None,
+    store: str | None = None,
 ) -> int:
     """``labelwright [PATH] [--screenshot OUT.png]``; returns the exit code."""
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
@@ -190,6 +196,7 @@ def run_gui(
             annotator=annotator,
             targets=targets,
             features=features,
+            store=store,
         )
     except UserError as exc:
         if screenshot or debug:
