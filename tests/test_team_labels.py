@@ -188,3 +188,43 @@ def test_a_conflicting_merge_is_refused(project: Path, tmp_path: Path) -> None:
     with pytest.raises(UserError, match="has the classes"):
         merge_bundles([good, other], tmp_path / "merged")
     assert not (tmp_path / "merged").exists()
+
+
+def test_overlap_splits_the_work_and_shares_a_part(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.core.team_work import assignees
+
+    assert main(["team", str(project), "--annotators", "alice,bob,carol", "--overlap", "0.2"]) == 0
+    assert "overlap 20%" in capsys.readouterr().out
+    pools = {}
+    for name in ("alice", "bob", "carol"):
+        with LabelingSession.open(project, annotator=name) as session:
+            pools[name] = set(session.pool("label").tolist())
+            picks = session.suggestions("label", 5)
+            assert {p.position for p in picks} <= pools[name]
+            team = session.project.team
+            salt = session.project.data_sha256
+            keys = session._keys
+    every = set().union(*pools.values())
+    assert every == set(range(len(keys)))  # nothing is left out
+    shared = [k for k in keys if len(assignees(k, team, salt)) == 2]
+    assert 0.1 < len(shared) / len(keys) < 0.3  # about the overlap share, on 80 rows
+    twice = sum(1 for p in every if sum(p in v for v in pools.values()) == 2)
+    assert twice == len(shared) and all(sum(p in v for v in pools.values()) <= 2 for p in every)
+    with LabelingSession.open(project, annotator="alice") as session:  # my label leaves my pool
+        row = next(iter(pools["alice"]))
+        session.label(session.row_id_at(row), "label", "yes")
+        assert row not in set(session.pool("label").tolist())
+
+
+def test_blind_mode_hides_until_one_labels(project: Path) -> None:
+    assert main(["team", str(project), "--blind", "on"]) == 0
+    with LabelingSession.open(project, annotator="bob") as session:
+        session.label(33, "label", "no", annotator="alice")
+        assert session.is_blinded(33, "label")  # bob has not labelled it: hide alice and model
+        session.label(33, "label", "yes")
+        assert not session.is_blinded(33, "label")
+    assert main(["team", str(project), "--blind", "off"]) == 0
+    with LabelingSession.open(project, annotator="carol") as session:
+        assert not session.is_blinded(33, "label")

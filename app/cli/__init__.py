@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "classes",
     "agreement",
     "store",
+    "team",
 )
 
 

@@ -19,6 +19,7 @@ from app.cli import (
     copy_cmd,
     score_cmd,
     store_cmd,
+    team_cmd,
 )
 
 # command name -> module with ``add_parser(sub)`` and ``run(args) -> int``
@@ -30,6 +31,7 @@ MODULES: dict[str, ModuleType] = {
     "classes": classes_cmd,
     "agreement": agreement_cmd,
     "store": store_cmd,
+    "team": team_cmd,
 }
 
 

@@ -137,6 +137,7 @@ class LabelingSession(ClassEditing):
         self.data_change: DataChange | None = None  # what changed in the data file, if anything
         self._consensus: dict[str, tuple[int, Consensus]] = {}  # target -> (version, CROWDLAB)
         self.sync: SyncWorker | None = None  # the link to a shared store, if the team has one
+        self._assignment: tuple[Any, np.ndarray] | None = None  # rows the roster gives us
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -345,6 +346,12 @@ class LabelingSession(ClassEditing):
         key = self._class_key(target, value)
         return self._change(row_id, target, LabelState(key, False), ADJUDICATION, who, note)
 
+    def is_blinded(self, row_id: Any, target: str) -> bool:
+        """Blind mode: hide the model and colleagues on this row until this annotator labels it."""
+        from app.core.team_work import blinded
+
+        return blinded(self, canonical(row_id) or "", target, self.annotator)
+
     def is_adjudicator(self, annotator: str) -> bool:
         return bool(annotator) and annotator in self.project.team.adjudicators
 
@@ -534,7 +541,13 @@ class LabelingSession(ClassEditing):
         return self._embeddings[target]
 
     def pool(self, target: str) -> np.ndarray:
-        """Positions of samples with no label and no unsure mark for ``target``."""
+        """Positions of samples to offer: with no label and no unsure mark for ``target``,
+        or, when a team splits the work, the rows assigned to this annotator."""
+        from app.core.team_work import my_pool
+
+        split = my_pool(self, target, self.annotator)
+        if split is not None:
+            return split
         taken = np.zeros(self.n_rows, dtype=bool)
         for key, event in self.store.current(target).items():
             pos = self._position.get(key)
