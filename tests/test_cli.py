@@ -184,7 +184,7 @@ def test_audit_columns(tmp_path: Path) -> None:
     out = tmp_path / "audit.csv"
     assert main(["audit", "--data", str(data), "--target", "label", "--out", str(out)]) == 0
     frame = pd.read_csv(out)
-    assert list(frame.columns) == ["id", "given", "suggested", "score", "rank"]
+    assert list(frame.columns) == ["id", "given", "suggested", "score", "rank", "flagged"]
     assert list(frame["rank"]) == list(range(1, 61))
 
 
