@@ -30,7 +30,7 @@ from app.gui.sample_facts import compute_stats, display_columns
 from app.gui.settings import GuiSettings
 from app.gui.status import JobStatusWidget, ModelStatusLabel
 from app.gui.workers import TaskRunner
-from models.strategies import STRATEGIES
+from models.strategies import offered
 from widgets.contributions_chart import ContributionChart
 from widgets.label_bar import LabelBar
 from widgets.model_panel import ModelPanel
@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
                 t, target_arrays(session, t), list(session.schema.target(t).classes)
             )
         strategy = session.project.strategy
-        self.suggestion_queue.set_strategies(STRATEGIES, strategy.name)
+        self.suggestion_queue.set_strategies(offered(strategy.name), strategy.name)
         self.suggestion_queue.set_batch(strategy.batch)
         stat_columns = [str(c) for c in shown]
         if session.n_rows <= BIG:
