@@ -18,6 +18,12 @@ def feature_type(kind: str) -> str:
     return "continuous" if kind in NUMERIC_KINDS else "nominal"
 
 
+# How a chained target sees its upstream target on rows with no upstream label:
+# "label" (the upstream model's hard prediction, a category) or "probability"
+# (its probability, a number; a labelled row gets 1 for its class and 0 otherwise).
+CHAINED_AS = "label"
+
+
 def chained_values(
     n_rows: int,
     labels: dict[int, str],
@@ -35,6 +41,39 @@ def chained_values(
     for pos, value in labels.items():
         out[pos] = value
     return out
+
+
+def chained_columns(
+    name: str,
+    n_rows: int,
+    labels: dict[int, str],
+    classes: list[str],
+    predicted: np.ndarray | None,
+    proba: np.ndarray | None,
+    how: str | None = None,
+) -> dict[str, np.ndarray]:
+    """The design columns one upstream target adds, as ``CHAINED_AS`` (or ``how``) says.
+
+    As probabilities, a binary upstream is one column (the probability of its
+    second class, under the upstream's own name) and a multiclass one is a column
+    per class, named ``upstream=class``. Without an upstream model, rows with no
+    label are missing.
+    """
+    how = how or CHAINED_AS
+    if how == "label":
+        return {name: chained_values(n_rows, labels, predicted)}
+    k = len(classes)
+    values = np.full((n_rows, k), np.nan)
+    if proba is not None:
+        values[:] = proba
+    index = {c: j for j, c in enumerate(classes)}
+    for pos, value in labels.items():
+        if value in index:
+            values[pos] = 0.0
+            values[pos, index[value]] = 1.0
+    if k == 2:
+        return {name: values[:, 1].copy()}
+    return {f"{name}={c}": values[:, j].copy() for j, c in enumerate(classes)}
 
 
 def design_matrix(
@@ -58,7 +97,7 @@ def design_matrix(
         types.append(feature_type(kind))
     for name, values in chained.items():
         columns[name] = values
-        types.append("nominal")
+        types.append("continuous" if values.dtype.kind == "f" else "nominal")
     return pd.DataFrame(columns, index=data.index), types
 
 

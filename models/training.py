@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from models.design import chained_values, design_matrix
+from models.design import chained_columns, design_matrix
 from models.ebm import EBMSettings, align_proba, fit_ebm
 from models.jobs import Cancelled, Progress, ShouldStop, check_stop, report
 
@@ -87,12 +87,19 @@ def train_targets(
     for i, target in enumerate(order):
         check_stop(should_stop)
         report(progress, i / max(len(order), 1), f"Training {target.name}")
-        chained = {}
+        chained: dict[str, np.ndarray] = {}
         for upstream in target.uses_targets:
             fitted = results.get(upstream) or (previous or {}).get(upstream)
-            upstream_labels = next((t.labels for t in order if t.name == upstream), {})
-            chained[upstream] = chained_values(
-                n, upstream_labels, fitted.predicted if fitted is not None else None
+            spec = next((t for t in order if t.name == upstream), None)
+            chained.update(
+                chained_columns(
+                    upstream,
+                    n,
+                    spec.labels if spec is not None else {},
+                    spec.classes if spec is not None else [],
+                    None if fitted is None else fitted.predicted,
+                    None if fitted is None else fitted.proba,
+                )
             )
         if not can_train(target.labels):
             results[target.name] = None

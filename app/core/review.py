@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models.design import chained_values, design_matrix
+from models.design import chained_columns, design_matrix
 from models.jobs import Progress, ShouldStop
 from models.label_quality import ReviewItem, out_of_fold_proba, rank_label_issues
 
@@ -32,13 +32,18 @@ class ReviewJob:
         self.classes = list(spec.classes)
         self.settings = session.project.model
         labels = session._label_positions(target)
-        chained = {}
+        chained: dict[str, np.ndarray] = {}
         for upstream in spec.uses_targets:
             fitted = session.model(upstream)
-            chained[upstream] = chained_values(
-                session.n_rows,
-                session._label_positions(upstream),
-                None if fitted is None else fitted.predicted,
+            chained.update(
+                chained_columns(
+                    upstream,
+                    session.n_rows,
+                    session._label_positions(upstream),
+                    list(session.schema.target(upstream).classes),
+                    None if fitted is None else fitted.predicted,
+                    None if fitted is None else fitted.proba,
+                )
             )
         self.positions = np.fromiter(labels.keys(), dtype=np.int64)
         self.y = np.asarray([labels[p] for p in self.positions], dtype=object)
