@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ def run(
     budget: int,
     per_class: int = 2,
     settings: EBMSettings | None = None,
+    on_round: Callable[[Any, list[dict[str, Any]]], None] | None = None,
 ) -> dict[str, Any]:
     """One simulation from a stratified handful of labels; returns simulate's document."""
     X, y = dataset
@@ -40,6 +42,7 @@ def run(
             budget,
             seed=seed,
             settings=settings or EBMSettings(random_state=seed),
+            on_round=on_round,
         )
 
 

@@ -52,8 +52,13 @@ def simulate(
     features: dict[str, list[str]] | None = None,
     settings: EBMSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    on_round: Callable[[Any, list[dict[str, Any]]], None] | None = None,
 ) -> dict[str, Any]:
-    """Rounds of (retrain, measure, query a batch, label it from the truth)."""
+    """Rounds of (retrain, measure, query a batch, label it from the truth).
+
+    ``on_round(session, rounds)`` runs after each round is measured (tools use it
+    to look at the session at a chosen round).
+    """
     from app.core.session import LabelingSession
     from models.strategies import STRATEGIES
 
@@ -92,6 +97,8 @@ def simulate(
             while True:
                 session.retrain()
                 rounds.append(_measure(session, targets, truth, keys, monitors))
+                if on_round is not None:
+                    on_round(session, rounds)
                 if progress is not None:
                     progress(f"{strategy}: {rounds[-1]['labels']} labels")
                 if added >= budget:
