@@ -32,33 +32,80 @@ Z95 = 1.959964
 
 @dataclass(frozen=True)
 class AccuracyEstimate:
-    """Cross-validated accuracy on the labelled rows, with a 95% Wilson interval.
+    """Cross-validated accuracy, with a 95% interval.
 
     Every labelled row is predicted once by a model that never saw it (the
-    learning curve's largest size). Actively chosen labels are harder than a
-    random row, so on the whole table the model usually does a little better.
+    learning curve's largest size). ``rows`` is None when the figure is the
+    accuracy on those labelled rows themselves. Actively chosen labels are the
+    hard cases, so that figure is pessimistic for the rest of the table (0.84
+    against a true 0.998 on breast cancer after 120 margin-sampled labels);
+    ``pool_estimate`` therefore reweights it to the unlabelled rows' confidence,
+    and then ``rows`` is how many rows it speaks for.
     """
 
     accuracy: float
     low: float
     high: float
     n: int
+    rows: int | None = None
 
     def text(self) -> str:
+        where = "" if self.rows is None else f" on the {self.rows:,} unlabelled rows"
         return (
-            f"Estimated accuracy {self.accuracy:.0%} "
-            f"(95% interval {self.low:.0%}–{self.high:.0%}, {self.n} labels cross-validated)"
+            f"Estimated accuracy{where} {self.accuracy:.0%} "
+            f"(95% interval {self.low:.0%}–{self.high:.0%}, from {self.n} labels cross-validated)"
         )
 
 
 @dataclass(frozen=True)
 class CurveResult:
-    """The learning curve and, from its largest size, the accuracy estimate."""
+    """The learning curve and, from its largest size, the accuracy estimates."""
 
     sizes: list[int]
     means: list[float]
     stds: list[float]
-    accuracy: AccuracyEstimate | None
+    accuracy: AccuracyEstimate | None  # on the labelled rows
+    pool_accuracy: AccuracyEstimate | None = None  # reweighted to the unlabelled rows
+
+    @property
+    def best_estimate(self) -> AccuracyEstimate | None:
+        return self.pool_accuracy or self.accuracy
+
+
+def pool_estimate(
+    confidence: np.ndarray,
+    correct: np.ndarray,
+    pool_confidence: np.ndarray,
+    bins: int = 5,
+) -> AccuracyEstimate:
+    """Cross-validated accuracy carried over to unlabelled rows through the model's confidence.
+
+    The labelled rows are cut into ``bins`` groups by their out-of-fold confidence
+    (the top probability); each group's accuracy (with a uniform prior) is weighted
+    by the share of unlabelled rows whose current confidence falls in that group.
+    Where the pool is more confident than any labelled row, the top group, with
+    its few labels, decides, and the interval widens accordingly.
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    correct = np.asarray(correct, dtype=bool)
+    pool_confidence = np.asarray(pool_confidence, dtype=np.float64)
+    edges = np.unique(np.quantile(confidence, np.linspace(0, 1, bins + 1)[1:-1]))
+    lab_bin = np.searchsorted(edges, confidence, side="right")
+    pool_bin = np.searchsorted(edges, pool_confidence, side="right")
+    k = len(edges) + 1
+    n_b = np.bincount(lab_bin, minlength=k).astype(np.float64)
+    hits_b = np.bincount(lab_bin, weights=correct.astype(np.float64), minlength=k)
+    acc_b = (hits_b + 1.0) / (n_b + 2.0)
+    w_b = np.bincount(pool_bin, minlength=k) / max(len(pool_confidence), 1)
+    accuracy = float(np.dot(w_b, acc_b))
+    half = Z95 * float(np.sqrt(np.sum(w_b**2 * acc_b * (1.0 - acc_b) / (n_b + 2.0))))
+    return AccuracyEstimate(
+        accuracy,
+        max(0.0, accuracy - half),
+        min(1.0, accuracy + half),
+        len(correct),
+        len(pool_confidence),
+    )
 
 
 def wilson_interval(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -125,13 +172,16 @@ def curve_with_estimate(
     folds: int = 3,
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
+    pool_confidence: np.ndarray | None = None,
 ) -> CurveResult:
     """Cross-validated macro-F1 at several numbers of labels, and the accuracy estimate.
 
     ``X`` and ``y`` are the labelled rows only. Sizes are training-set sizes, capped at
     a fold's training size; too few labels for two folds give an empty curve and no
     estimate. The estimate comes for free: at the largest size every labelled row is
-    predicted once, by the fold that left it out.
+    predicted once, by the fold that left it out. With ``pool_confidence`` (the
+    current model's top probability on each unlabelled row) it is also carried
+    over to the unlabelled rows (``pool_estimate``).
     """
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
@@ -154,6 +204,7 @@ def curve_with_estimate(
         return empty
     scores = np.full((len(grid), n_folds), np.nan)
     correct = np.zeros(len(labels), dtype=bool)
+    confidence = np.zeros(len(labels))
     predicted_once = np.zeros(len(labels), dtype=bool)
     total = len(grid) * n_folds
     for f, (train, test) in enumerate(splits):
@@ -168,12 +219,14 @@ def curve_with_estimate(
             if len(np.unique(labels[subset])) < 2:
                 continue
             ebm = fit_ebm(X.iloc[subset], labels[subset], feature_types, settings)
-            predicted = np.asarray(ebm.predict(X.iloc[test])).astype(str)
+            proba = np.asarray(ebm.predict_proba(X.iloc[test]))
+            predicted = np.asarray(ebm.classes_).astype(str)[proba.argmax(axis=1)]
             scores[s, f] = f1_score(
                 labels[test], predicted, labels=scored, average="macro", zero_division=0
             )
             if s == len(grid) - 1:
                 correct[test] = predicted == labels[test]
+                confidence[test] = proba.max(axis=1)
                 predicted_once[test] = True
     if progress is not None:
         progress(1.0, "Learning curve done")
@@ -182,9 +235,14 @@ def curve_with_estimate(
     std = np.nanstd(scores[keep], axis=1)
     kept = [size for size, k in zip(grid, keep, strict=True) if k]
     n = int(predicted_once.sum())
-    estimate = None
+    estimate = pooled = None
     if n:
         hits = int(correct[predicted_once].sum())
         low, high = wilson_interval(hits, n)
         estimate = AccuracyEstimate(hits / n, low, high, n)
-    return CurveResult(kept, [float(v) for v in mean], [float(v) for v in std], estimate)
+        if pool_confidence is not None and len(pool_confidence):
+            pooled = pool_estimate(
+                confidence[predicted_once], correct[predicted_once], pool_confidence
+            )
+    means, stds = [float(v) for v in mean], [float(v) for v in std]
+    return CurveResult(kept, means, stds, estimate, pooled)

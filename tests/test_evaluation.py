@@ -13,6 +13,7 @@ from models.evaluation import (
     default_sizes,
     learning_curve,
     nested_stratified_order,
+    pool_estimate,
     wilson_interval,
 )
 from models.training import Cancelled
@@ -126,3 +127,35 @@ def test_wilson_interval() -> None:
     low, high = wilson_interval(95, 100)
     assert 0.88 < low < 0.9 and 0.97 < high < 0.99
     assert wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_pool_estimate_weights_accuracy_by_the_pools_confidence() -> None:
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.5, 1.0, 400)
+    correct = rng.random(400) < confidence  # accuracy tracks confidence
+    hard_pool = pool_estimate(confidence, correct, np.full(1000, 0.55))
+    easy_pool = pool_estimate(confidence, correct, np.full(1000, 0.99))
+    assert easy_pool.rows == 1000 and easy_pool.n == 400
+    assert hard_pool.accuracy < np.mean(correct) < easy_pool.accuracy
+    assert easy_pool.accuracy > 0.85
+    for e in (hard_pool, easy_pool):
+        assert 0.0 <= e.low < e.accuracy < e.high <= 1.0
+    assert "on the 1,000 unlabelled rows" in easy_pool.text()
+
+
+def test_curve_carries_the_estimate_to_the_unlabelled_rows(
+    cancer: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    X, y = cancer
+    result = curve_with_estimate(
+        X.iloc[:90],
+        y[:90],
+        ["continuous"] * X.shape[1],
+        CLASSES,
+        EBMSettings.tiny(),
+        folds=3,
+        pool_confidence=np.full(300, 0.97),
+    )
+    assert result.accuracy is not None and result.pool_accuracy is not None
+    assert result.pool_accuracy.rows == 300 and result.pool_accuracy.n == 90
+    assert result.best_estimate is result.pool_accuracy

@@ -27,8 +27,10 @@ def test_panel_shows_the_stop_signal_and_the_accuracy(qtbot: Any) -> None:
     assert panel.stop_advised() and "stable for 3 rounds" in panel.stop_text()
     panel.set_accuracy(0.912, 0.87, 0.94, 180)
     assert panel.accuracy_text() == (
-        "Estimated accuracy 91% (95% interval 87%–94%, cross-validated on 180 labels)"
+        "Estimated accuracy 91% (95% interval 87%–94%, from 180 labels cross-validated)"
     )
+    panel.set_accuracy(0.97, 0.95, 0.99, 180, rows=1820)
+    assert panel.accuracy_text().startswith("Estimated accuracy on the 1,820 unlabelled rows 97%")
     panel.clear()
     assert panel.stop_text() == "" and panel.accuracy_text() == "" and not panel.stop_advised()
 

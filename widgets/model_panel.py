@@ -237,19 +237,33 @@ class ModelPanel(QWidget):
         weight = "bold" if advised else "normal"
         self._stop.setStyleSheet(f"color: {color}; font-weight: {weight};")
 
-    def set_accuracy(self, accuracy: float | None, low: float, high: float, n: int) -> None:
-        """The cross-validated accuracy on the labels and its 95% interval; None hides it."""
+    def set_accuracy(
+        self, accuracy: float | None, low: float, high: float, n: int, rows: int | None = None
+    ) -> None:
+        """The cross-validated accuracy and its 95% interval; None hides it.
+
+        ``rows`` is the number of unlabelled rows the estimate was carried over to;
+        None means it is the accuracy on the ``n`` labelled rows themselves.
+        """
         if accuracy is None:
             self._accuracy.setText("")
             self._accuracy.setVisible(False)
             return
+        where = "" if rows is None else f" on the {rows:,} unlabelled rows"
         self._accuracy.setText(
-            f"Estimated accuracy {accuracy:.0%} (95% interval {low:.0%}–{high:.0%}, "
-            f"cross-validated on {n} labels)"
+            f"Estimated accuracy{where} {accuracy:.0%} (95% interval {low:.0%}–{high:.0%}, "
+            f"from {n} labels cross-validated)"
+        )
+        tip = (
+            "Each label is predicted by a model that never saw it."
+            if rows is None
+            else "Each label is predicted by a model that never saw it; the accuracy at each "
+            "level of confidence is then weighted by how confident the model is on the "
+            "unlabelled rows."
         )
         self._accuracy.setToolTip(
-            "Each label is predicted by a model that never saw it. Suggested samples are "
-            "harder than most, so the accuracy on the whole table is usually a little higher."
+            tip + " Suggested samples are harder than most, so labelled rows alone "
+            "understate the accuracy on the rest of the table."
         )
         self._accuracy.setStyleSheet(f"color: {palette.MUTED_TEXT};")
         self._accuracy.setVisible(True)
