@@ -131,10 +131,30 @@ def prepare_pool(X: Any, *, n_threads: int | None = None) -> ScoringPool:
     return ScoringPool.from_frame(X, n_threads=n_threads)
 
 
+def _gpu_may_exist() -> bool:
+    """Whether importing torch could find a GPU at all (importing it costs 1-4 s).
+
+    Linux exposes an NVIDIA driver under /dev and /proc; Apple silicon always has
+    Metal; elsewhere (Windows) only torch can tell.
+    """
+    import platform
+    import sys
+    from pathlib import Path
+
+    if "torch" in sys.modules:
+        return True
+    system = platform.system()
+    if system == "Linux":
+        return Path("/dev/nvidiactl").exists() or Path("/proc/driver/nvidia").exists()
+    if system == "Darwin":
+        return platform.machine() == "arm64"
+    return True
+
+
 def resolve_device(device: str = "auto") -> str:
     """'auto' -> cuda if available, else mps, else cpu; explicit names are checked."""
-    if device == "cpu":
-        return device
+    if device == "cpu" or (device == "auto" and not _gpu_may_exist()):
+        return "cpu"
     try:
         import torch
     except ImportError:  # the CPU build ships without torch: numpy scores on the CPU
