@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from widgets import palette
@@ -51,6 +51,7 @@ class ModelPanel(QWidget):
         self._items: list[tuple[str, float]] = []  # the terms drawn
         self._all_items: list[tuple[str, float]] = []
         self._more = ""
+        self._value_items: list[pg.TextItem] = []
 
         self._imp_widget = pg.PlotWidget(background=palette.BACKGROUND)
         self._imp_widget.setAntialiasing(True)
@@ -62,6 +63,11 @@ class ModelPanel(QWidget):
         self._imp.setLabel("bottom", "Mean |contribution| (log-odds)", **palette.axis_label_style())
         self._imp_widget.scene().sigMouseClicked.connect(self._on_imp_clicked)
         self._imp_widget.scene().sigMouseMoved.connect(self._on_imp_moved)
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self._refit_importances)
+        self._imp_widget.installEventFilter(self)
 
         self._lc_widget = pg.PlotWidget(background=palette.BACKGROUND)
         self._lc_widget.setAntialiasing(True)
@@ -124,8 +130,11 @@ class ModelPanel(QWidget):
         return total if total <= fit else max(1, fit - 1)
 
     def _draw_importances(self) -> None:
+        if self._all_items:
+            self._imp_stack.setCurrentIndex(1)  # the plot page gets its real size first
         self._items = self._all_items[: self._shown_count()]
         self._imp.clear()
+        self._value_items = []
         if not self._items:
             self._imp_stack.setCurrentIndex(0)
             return
@@ -142,6 +151,7 @@ class ModelPanel(QWidget):
             text.setFont(palette.font(palette.TICK_PT - 1))
             text.setPos(v + 0.01 * hi, y)
             self._imp.addItem(text)
+            self._value_items.append(text)
         ticks = [
             (float(y), palette.elide(name, LABEL_CHARS)) for y, (name, _) in enumerate(self._items)
         ]
@@ -163,21 +173,25 @@ class ModelPanel(QWidget):
 
     def _fit_value_labels(self) -> None:
         """An x range wide enough that every value printed after its bar stays inside."""
-        if not self._items:
+        if not self._items or not self._value_items:
             return
         hi = max(max(v for _, v in self._items), 1e-9)
-        metrics = QFontMetrics(palette.font(palette.TICK_PT - 1))
-        text = max(metrics.horizontalAdvance(f"{v:.3f}") for _, v in self._items) + 8
         width = self._imp.getViewBox().width()
-        if width <= text * 2:
-            width = max(self._imp_widget.width() - self._imp.getAxis("left").width() - 24, 1)
-        room = max(width - text, width / 3)
-        self._imp.setXRange(0, max(hi * 1.05, hi * width / room), padding=0)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if not self._all_items:
+        if width <= 1:
             return
+        need = hi * 1.05
+        for text in self._value_items:
+            room = width - text.boundingRect().width() - 2
+            need = max(need, text.pos().x() * width / max(room, width / 3))
+        self._imp.setXRange(0, need, padding=0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The importance plot was resized (a dock moved, a tab shown): refit its bars."""
+        if watched is self._imp_widget and event.type() == QEvent.Type.Resize and self._all_items:
+            self._refit.start()  # once the plot has laid out its new size
+        return super().eventFilter(watched, event)
+
+    def _refit_importances(self) -> None:
         if self._shown_count() != len(self._items):
             self._draw_importances()
         else:

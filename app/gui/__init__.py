@@ -56,7 +56,7 @@ def open_session(
 
     Returns None when the user cancels the dialog.
     """
-    from app.core.opening import guess_schema, needs_setup
+    from app.core.opening import needs_setup
     from app.core.session import LabelingSession
 
     if str(path).lower().endswith(".lwbundle"):
@@ -65,15 +65,14 @@ def open_session(
         return LabelingSession.open(path, targets, features=features, store=store)
     if not needs_setup(path) or targets:
         return LabelingSession.open(path, targets, features=features)
-    if interactive:
-        from app.gui.setup_dialog import SetupDialog
+    from app.gui.setup_dialog import SetupDialog
 
-        dialog = SetupDialog.for_file(path, parent)
-        if not dialog.exec():
-            return None
-        return LabelingSession.create(path, dialog.schema(), sheet=dialog.sheet())
-    _data, schema = guess_schema(path)
-    return LabelingSession.create(path, schema)
+    dialog = SetupDialog.for_file(path, parent)  # without a user: what it proposes
+    accepted = not interactive or bool(dialog.exec())
+    dialog.deleteLater()
+    if not accepted:
+        return None
+    return LabelingSession.create(path, dialog.schema(), sheet=dialog.sheet())
 
 
 def _open_bundle(path: str | Path, interactive: bool, parent: Any) -> LabelingSession | None:
