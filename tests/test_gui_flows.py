@@ -202,14 +202,16 @@ def test_a_training_result_older_than_the_labels_is_marked_stale(
     gate = threading.Event()
     original = model_jobs.train_in_worker
 
-    def gated(job: Any, progress: Any, should_stop: Any) -> Any:
+    def gated(client: Any, payload: Any, progress: Any, should_stop: Any) -> Any:
         gate.wait(30)
-        return original(job, progress, should_stop)
+        return original(client, payload, progress, should_stop)
 
     monkeypatch.setattr(model_jobs, "train_in_worker", gated)
+    # Nothing else in the lane: the retrain starts now, before the label below.
+    qtbot.waitUntil(lambda: not w.runner.is_busy(), timeout=READY_MS)
     before = w.jobs.trainings
     w.jobs.retrain_now()
-    assert w.runner.is_busy("train")
+    assert [h.kind for h in w.runner.running()] == ["train"]
     qtbot.keyClick(w, Qt.Key.Key_1)  # a label while the model trains
     gate.set()
     qtbot.waitUntil(lambda: w.jobs.trainings > before, timeout=READY_MS)

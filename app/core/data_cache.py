@@ -47,13 +47,10 @@ def read_cached(
     import pyarrow.parquet as pq
 
     path = cache_dir_for(project_path) / NAME
-    if not path.is_file():
+    meta = fresh_meta(path, data_path, sheet, id_column)
+    if meta is None:
         return None
     try:
-        meta = json.loads((pq.read_schema(path).metadata or {}).get(_KEY, b"{}"))
-        want = _stamp(data_path, sheet, id_column)
-        if not isinstance(meta, dict) or {k: meta.get(k) for k in want} != want:
-            return None
         frame = pq.read_table(path).to_pandas()
     except (OSError, ValueError, pa.ArrowException) as exc:
         log.info("Ignoring the data cache %s (%s)", path, exc)
@@ -63,6 +60,29 @@ def read_cached(
     frame = normalise_dtypes(frame)
     frame.attrs["load_notes"] = [str(n) for n in meta.get("notes", [])]
     return frame
+
+
+def fresh_meta(
+    path: Path, data_path: Path, sheet: str | None, id_column: str
+) -> dict[str, Any] | None:
+    """The cache's stamp when ``path`` was made from this very file, else None.
+
+    The model worker process reads the cache through this check too.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads((pq.read_schema(path).metadata or {}).get(_KEY, b"{}"))
+        want = _stamp(data_path, sheet, id_column)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        log.info("Ignoring the data cache %s (%s)", path, exc)
+        return None
+    if not isinstance(meta, dict) or {k: meta.get(k) for k in want} != want:
+        return None
+    return meta
 
 
 def write_cache(

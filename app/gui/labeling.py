@@ -6,6 +6,12 @@ shown at once, from data already in memory; the retrain is only scheduled
 (debounced) and runs in the background, so labelling never waits for it.
 The current sample never changes under the expert's eyes because a model
 arrived: a refreshed suggestion list keeps the current sample at its top.
+
+The controller writes labels through the session and moves through the queues;
+the table, the map, the counts and the model jobs follow the session's label
+stream by themselves. It receives the views it drives, not the window, and asks
+the window for what only the window does (switching target, showing a message)
+through its signals.
 """
 
 from __future__ import annotations
@@ -21,8 +27,12 @@ from app.gui.model_jobs import BIG
 from app.gui.undo import LabelCommand
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QUndoStack
+
     from app.core.session import Change, LabelingSession
-    from app.gui.main_window import MainWindow
+    from app.gui.model_jobs import ModelJobs
+    from app.gui.presenter import SamplePresenter
+    from app.gui.views import Views
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +44,33 @@ class LabelController(QObject):
 
     sig_current_changed = Signal(object)  # position or None
     sig_labelled = Signal(int)  # position just labelled
+    sig_error = Signal(str)  # one sentence for the message banner
+    sig_status = Signal(str)  # a passing note for the status bar
+    sig_target_wanted = Signal(str, bool)  # target, force: an undo went back to another target
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.w = window
-        self.target: str = window.session.targets[0]
+    def __init__(
+        self,
+        session: LabelingSession,
+        views: Views,
+        presenter: SamplePresenter,
+        jobs: ModelJobs,
+        undo_stack: QUndoStack,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.views = views
+        self.presenter = presenter
+        self.jobs = jobs
+        self.undo_stack = undo_stack
+        self.class_keys: dict[str, int] = {}  # digit -> class index of the current target
+        self.target: str = session.targets[0]
         self.current: int | None = None
         self.active = "suggestions"
         self.engaged = False  # the expert has acted; never swap the sample under them
         self.suggestions: list[Any] = []
         self.review: list[Any] = []
         self.reviewed: dict[str, set[int]] = {}
-
-    @property
-    def session(self) -> LabelingSession:
-        return self.w.session
 
     # -- choosing samples -------------------------------------------------------------------
     def pick(self, queue: str, position: int) -> None:
@@ -59,19 +81,29 @@ class LabelController(QObject):
 
     def show(self, position: int | None, paint_now: bool = False) -> None:
         self.current = position
-        w = self.w
+        v = self.views
         if self.active != "table":
-            w.table.select_position(position)
+            v.table.select_position(position)
         if self.active != "suggestions":
-            w.suggestion_queue.select_position(
+            v.suggestion_queue.select_position(
                 position if position in self._sugg_positions() else None
             )
         if self.active != "review":
-            w.review_queue.select_position(
+            v.review_queue.select_position(
                 position if position in self._review_positions() else None
             )
-        w.presenter.show(
-            position, self.target, self.suggested_class(position), self.context(), paint_now
+        entry = (
+            self._review_entry(position)
+            if self.active == "review" and position is not None
+            else None
+        )
+        self.presenter.show(
+            position,
+            self.target,
+            self.suggested_class(position),
+            self.context(),
+            paint_now,
+            review_entry=entry,
         )
         self.sig_current_changed.emit(position)
 
@@ -89,14 +121,14 @@ class LabelController(QObject):
             entry = self._review_entry(position)
             if entry is not None:
                 return str(entry.suggested)
-        predicted = self.w.jobs.predicted.get(self.target)
+        predicted = self.jobs.predicted.get(self.target)
         return None if predicted is None else str(predicted[position])
 
     def move(self, step: int) -> None:
         """Arrow keys when no list has focus: step through the active queue."""
         if self.active == "table":
             nxt = (
-                self.w.table.position_after(self.current, step)
+                self.views.table.position_after(self.current, step)
                 if self.current is not None
                 else None
             )
@@ -114,7 +146,7 @@ class LabelController(QObject):
     # -- labelling --------------------------------------------------------------------------
     def label_key(self, key: str) -> None:
         """A number key: the class it stands for on the current target."""
-        index = self.w.class_key_map.get(key)
+        index = self.class_keys.get(key)
         if index is not None:
             self.label_index(index)
 
@@ -126,7 +158,7 @@ class LabelController(QObject):
     def accept(self) -> None:
         suggested = self.suggested_class(self.current)
         if suggested is None:
-            self.w.show_status("No suggestion yet: the model needs labels of two classes.")
+            self.sig_status.emit("No suggestion yet: the model needs labels of two classes.")
             return
         self._commit("label", suggested, "suggestion")
 
@@ -147,44 +179,33 @@ class LabelController(QObject):
                 session.label(row_id, target, value, source=source)
                 text = f"Label {row_id} as {value}"
         except UserError as exc:
-            self.w.show_error(str(exc))
+            self.sig_error.emit(str(exc))
             return
         self.engaged = True
         command = LabelCommand(session, text, position, target, self._on_undo_redo)
-        self.w.undo_stack.push(command)
-        self._after_change(position, target)
+        self.undo_stack.push(command)
         self._advance(position)
         self.sig_labelled.emit(position)
 
-    def _after_change(self, position: int, target: str) -> None:
-        """Refresh what one label changes: its table row, the map marker, the model state."""
-        w = self.w
-        state = self.session.label_state(self.session.row_id_at(position), target)
-        event = self.session.label_event(self.session.row_id_at(position), target)
-        source = event.source if event is not None and (state.label or state.unsure) else None
-        w.table.set_label(target, position, state.label, state.unsure, source)
-        w.update_map_labels(target)
-        w.jobs.labels_changed()
-        w.update_counts()
-
     def _advance(self, position: int) -> None:
         """Show the next item of the active queue (at once, from memory)."""
+        v = self.views
         if self.active == "table":
-            nxt = self.w.table.position_after(position)
+            nxt = v.table.position_after(position)
         elif self.active == "review":
             self.reviewed.setdefault(self.target, set()).add(position)
-            nxt = self._next_in(self.w.review_queue, position)
+            nxt = self._next_in(v.review_queue, position)
             self.review = [e for e in self.review if e.position != position]
         else:
-            nxt = self._next_in(self.w.suggestion_queue, position)
+            nxt = self._next_in(v.suggestion_queue, position)
             self.suggestions = [e for e in self.suggestions if e.position != position]
             if nxt is None:
                 self.refresh_suggestions()
-                nxt = self.w.suggestion_queue.position_at(0)
+                nxt = v.suggestion_queue.position_at(0)
         if self.active == "suggestions" and nxt is not None:
-            self.w.suggestion_queue.select_position(nxt)
+            v.suggestion_queue.select_position(nxt)
         elif self.active == "review":
-            self.w.review_queue.select_position(nxt)
+            v.review_queue.select_position(nxt)
         self.show(nxt, paint_now=True)
 
     def _next_in(self, queue: Any, position: int) -> int | None:
@@ -200,17 +221,15 @@ class LabelController(QObject):
     def _on_undo_redo(self, change: Change | ClassStep | None, undone: bool) -> None:
         if change is None:
             return
-        if isinstance(change, ClassStep):  # a class came or went: keys, buttons, table follow
-            self.w.set_target(change.target, force=True)
-            self.w.jobs.labels_changed()
+        if isinstance(change, ClassStep):  # a class came or went: keys and buttons follow
+            self.sig_target_wanted.emit(change.target, True)
             return
         try:
             position = self.session.position(change.row)
         except UserError:
             return
         if change.target != self.target:
-            self.w.set_target(change.target)
-        self._after_change(position, change.target)
+            self.sig_target_wanted.emit(change.target, False)
         if undone and self.active == "suggestions" and position not in self._sugg_positions():
             self._put_first_in_suggestions(position)
         self.show(position, paint_now=True)
@@ -219,14 +238,20 @@ class LabelController(QObject):
     def refresh_suggestions(self, keep_current: bool = True) -> None:
         """A new batch from the current model; the sample on screen stays first.
 
-        Up to ``BIG`` rows the ranking (numpy over the pool) runs inline; above, it
-        runs in a worker and the batch appears when it is ready.
+        The newest model's ranking, made in the worker with the model, is used once
+        when it is for this target and strategy. Otherwise, up to ``BIG`` rows the
+        ranking (numpy over the pool) runs inline; above, it runs in the worker and
+        the batch appears when it is ready.
         """
         session, target = self.session, self.target
         strategy = session.project.strategy
+        ready = self.jobs.take_picks(target, strategy.name, strategy.batch)
+        if ready is not None:
+            self._apply_suggestions(target, ready, keep_current)
+            return
         if session.n_rows > BIG:
-            self.w.suggestion_queue.set_status("Ranking the pool…")
-            self.w.jobs.request_suggestions(
+            self.views.suggestion_queue.set_status("Ranking the pool…")
+            self.jobs.request_suggestions(
                 target,
                 strategy.batch,
                 strategy.name,
@@ -236,7 +261,7 @@ class LabelController(QObject):
         try:
             entries = session.suggestions(target, strategy.batch, strategy.name)
         except UserError as exc:
-            self.w.show_error(str(exc))
+            self.sig_error.emit(str(exc))
             entries = []
         self._apply_suggestions(target, entries, keep_current)
 
@@ -255,15 +280,16 @@ class LabelController(QObject):
         ):
             entries = [self._entry_for(current), *entries[: max(0, batch - 1)]]
         self.suggestions = entries
-        self.w.suggestion_queue.set_entries(entries)
-        self.w.suggestion_queue.set_status(self._suggestion_status())
+        queue = self.views.suggestion_queue
+        queue.set_entries(entries)
+        queue.set_status(self._suggestion_status())
         if self.active == "suggestions":
             if not self.engaged or current is None or not self._is_open(current):
                 first = entries[0].position if entries else None
-                self.w.suggestion_queue.select_position(first)
+                queue.select_position(first)
                 self.show(first)
             else:
-                self.w.suggestion_queue.select_position(current)
+                queue.select_position(current)
                 self.show(current)
 
     def _suggestion_status(self) -> str:
@@ -281,8 +307,8 @@ class LabelController(QObject):
     def _entry_for(self, position: int) -> Any:
         from app.core.session import SuggestionEntry
 
-        predicted = self.w.jobs.predicted.get(self.target)
-        conf = self.w.jobs.confidence.get(self.target)
+        predicted = self.jobs.predicted.get(self.target)
+        conf = self.jobs.confidence.get(self.target)
         return SuggestionEntry(
             self.session.row_id_at(position),
             position,
@@ -294,14 +320,14 @@ class LabelController(QObject):
 
     def _put_first_in_suggestions(self, position: int) -> None:
         self.suggestions = [self._entry_for(position), *self.suggestions]
-        self.w.suggestion_queue.set_entries(self.suggestions)
+        self.views.suggestion_queue.set_entries(self.suggestions)
 
     def set_review_entries(self, entries: list[Any] | None) -> None:
         done = self.reviewed.get(self.target, set())
         self.review = [e for e in (entries or []) if e.position not in done]
-        self.w.review_queue.set_entries(self.review)
+        self.views.review_queue.set_entries(self.review)
         if self.active == "review" and self.current is not None:
-            self.w.review_queue.select_position(self.current)
+            self.views.review_queue.select_position(self.current)
 
     def review_entry_for(self, position: int) -> Any | None:
         return self._review_entry(position)

@@ -1,10 +1,13 @@
 """The main window: docks around one labelling session, wired to the background jobs.
 
-The window is a shell. ``LabelController`` decides what a key does and what
-comes next, ``SamplePresenter`` fills the sample views, ``ModelJobs`` runs
-training, review, the map and the learning curve in worker threads, and
-``layout_state`` persists the arrangement. Closing the window cancels and joins
-every worker before the session closes.
+The window is a shell. It builds the views (``Views``) and hands each helper the
+objects it needs, never itself: ``LabelController`` decides what a key does and
+what comes next, ``SamplePresenter`` fills the sample views, ``LabelViews`` keeps
+the table, counts and map in step with the session's label stream, ``ModelJobs``
+runs training, review, the map and the learning curve in the worker process, and
+``JobResultViews`` shows what comes back. Helpers talk back through signals.
+Closing the window ends the worker process and joins every thread before the
+session closes.
 """
 
 from __future__ import annotations
@@ -21,25 +24,18 @@ from app.gui.actions import build_menus, create_actions, update_class_actions
 from app.gui.annotator_dialog import install_status as install_annotator_status
 from app.gui.deferred import DeferredSteps
 from app.gui.docks import build_docks
-from app.gui.errors import MessageBanner
+from app.gui.label_stream import LabelStream
+from app.gui.label_views import LabelViews
 from app.gui.labeling import LabelController
 from app.gui.model_jobs import BIG, ModelJobs
-from app.gui.presenter import SamplePresenter, target_arrays
+from app.gui.presenter import SamplePresenter
 from app.gui.result_views import JobResultViews
 from app.gui.sample_facts import compute_stats, display_columns
 from app.gui.settings import GuiSettings
-from app.gui.status import JobStatusWidget, ModelStatusLabel
+from app.gui.status import JobStatusWidget
+from app.gui.views import Views
 from app.gui.workers import TaskRunner
 from models.strategies import offered
-from widgets.contributions_chart import ContributionChart
-from widgets.label_bar import LabelBar
-from widgets.model_panel import ModelPanel
-from widgets.overview_map import OverviewMap
-from widgets.review_queue import ReviewQueue
-from widgets.sample_view import SampleView
-from widgets.samples_table import SamplesTable
-from widgets.shape_curve import ShapeCurveWidget
-from widgets.suggestion_queue import SuggestionQueue
 from widgets.text import plain_label
 
 if TYPE_CHECKING:
@@ -75,17 +71,29 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.runner = TaskRunner(lambda: self.session.labels_version, self)
         self.undo_stack = QUndoStack(self)
-        self.jobs = ModelJobs(session, self.runner, self)
+        self.stream = LabelStream(session, self)
+        self.jobs = ModelJobs(session, self.runner, self.stream, self)
         self.pending_bundle_export: tuple[Any, Any] | None = None  # waiting for current models
         self.deferred = DeferredSteps(self)
-        self.ready = False
         self._closing = False
         self.class_key_map: dict[str, int] = {}
         self.default_state = QByteArray()
 
         self._build_widgets()
-        self.presenter = SamplePresenter(self)
-        self.controller = LabelController(self)
+        views = self.views
+        self.presenter = SamplePresenter(session, views, self.jobs, self.deferred)
+        self.controller = LabelController(
+            session, views, self.presenter, self.jobs, self.undo_stack, self
+        )
+        self.label_views = LabelViews(
+            session,
+            self.stream,
+            views,
+            self.jobs,
+            self.deferred,
+            lambda: self.controller.target,
+            self,
+        )
         self.docks = build_docks(self)
         self.actions_ = create_actions(self)
         build_menus(self, self.actions_)
@@ -103,16 +111,17 @@ class MainWindow(QMainWindow):
         placeholder.setMaximumSize(0, 0)
         self.setCentralWidget(placeholder)
         placeholder.hide()
-        self.table = SamplesTable()
-        self.sample_view = SampleView()
-        self.label_bar = LabelBar()
-        self.chart = ContributionChart()
-        self.shape = ShapeCurveWidget()
-        self.suggestion_queue = SuggestionQueue()
-        self.review_queue = ReviewQueue()
-        self.overview = OverviewMap()
-        self.model_panel = ModelPanel()
-        self.banner = MessageBanner()
+        v = self.views = Views.build()
+        self.table, self.sample_view, self.label_bar = v.table, v.sample_view, v.label_bar
+        self.chart, self.shape, self.overview = v.chart, v.shape, v.overview
+        self.suggestion_queue, self.review_queue = v.suggestion_queue, v.review_queue
+        self.model_panel, self.banner = v.model_panel, v.banner
+        self.model_status, self.counts_label = v.model_status, v.counts_label
+
+    @property
+    def ready(self) -> bool:
+        """Whether the first model (or the news that none can train yet) is shown."""
+        return self.results.ready
 
     def _build_toolbars(self) -> None:
         bar = QToolBar("Main")
@@ -155,8 +164,6 @@ class MainWindow(QMainWindow):
         self.keys_hint = plain_label()
         self.keys_hint.setStyleSheet("color: #6B6B6B; padding-left: 6px;")
         status.addWidget(self.keys_hint)
-        self.counts_label = plain_label()
-        self.model_status = ModelStatusLabel()
         self.job_status = JobStatusWidget(self.runner)
         status.addPermanentWidget(self.job_status)
         status.addPermanentWidget(self.counts_label)
@@ -179,10 +186,24 @@ class MainWindow(QMainWindow):
         self.suggestion_queue.sig_strategy_changed.connect(self._on_strategy)
         self.suggestion_queue.sig_batch_changed.connect(self._on_batch)
         self.suggestion_queue.sig_refresh_requested.connect(lambda: c.refresh_suggestions())
-        self.review_queue.sig_refresh_requested.connect(self.request_review)
         self.target_combo.currentTextChanged.connect(self.set_target)
         self.model_status.sig_retrain_requested.connect(self.jobs.retrain_now)
-        self.results = JobResultViews(self)
+        c.sig_error.connect(self.show_error)
+        c.sig_status.connect(self.show_status)
+        c.sig_target_wanted.connect(lambda target, force: self.set_target(target, force))
+        self.results = JobResultViews(
+            self.session,
+            self.views,
+            self.jobs,
+            c,
+            self.presenter,
+            self.label_views,
+            self.deferred,
+            self.docks,
+            self,
+        )
+        self.results.sig_ready.connect(self.sig_ready)
+        self.results.sig_message.connect(self.show_error)
 
     def _populate(self) -> None:
         """Fill the views from memory, select the first suggestion, start the background jobs."""
@@ -199,10 +220,7 @@ class MainWindow(QMainWindow):
             columns = list(features)
         ids = data[session.schema.id_column].to_numpy(dtype=object)
         self.table.set_table(ids, {c: data[c].to_numpy() for c in columns})
-        for t in session.targets:
-            self.table.set_target(
-                t, target_arrays(session, t), list(session.schema.target(t).classes)
-            )
+        self.label_views.fill_table()
         strategy = session.project.strategy
         self.suggestion_queue.set_strategies(offered(strategy.name), strategy.name)
         self.suggestion_queue.set_batch(strategy.batch)
@@ -228,6 +246,7 @@ class MainWindow(QMainWindow):
             return
         c = self.controller
         c.target = target
+        self.jobs.focus = target  # each new model comes with this target's pool ranked
         self.session.project.layout["target"] = target
         if self.target_combo.currentText() != target:
             self.target_combo.blockSignals(True)
@@ -236,10 +255,11 @@ class MainWindow(QMainWindow):
         classes = list(self.session.schema.target(target).classes)
         self.label_bar.set_classes(classes)
         self.class_key_map = update_class_actions(self.actions_, classes)
+        c.class_keys = self.class_key_map
         self.keys_hint.setText(keys_hint(classes, self.class_key_map))
         self.table.set_current_target(target, display_columns(self.session, target))
-        self._push_predictions(target)
-        self.deferred.later("map", self.results.update_map_colors)
+        self.results.push_predictions(target)
+        self.deferred.later("map", self.label_views.update_map_colors)
         self.deferred.later("importances", self.results.show_importances)
         c.set_review_entries(self.jobs.review_entries(target))
         self.results.review_status(target)
@@ -250,30 +270,16 @@ class MainWindow(QMainWindow):
         if self.docks["review"].isVisible() and target not in self.jobs.review_results:
             self.request_review()
 
-    def push_all_predictions(self) -> None:
-        for t in self.session.targets:
-            self._push_predictions(t)
-
-    def _push_predictions(self, target: str) -> None:
-        self.table.set_predictions(
-            target, self.jobs.predicted.get(target), self.jobs.confidence.get(target)
-        )
-
     def request_review(self) -> None:
-        target = self.controller.target
-        self.review_queue.set_status(f"Checking the labels of {target} with out-of-fold models…")
-        self.jobs.request_review(target)
+        self.results.request_review()
 
     def update_map_labels(self, target: str) -> None:
+        """Label colours follow the label stream; kept for callers that recolour by hand."""
         if target == self.controller.target:
-            self.deferred.later("map", self.results.update_map_colors)
+            self.deferred.later("map", self.label_views.update_map_colors)
 
     def update_counts(self) -> None:
-        session, target = self.session, self.controller.target
-        n_labels = len(session.store.labels(target))
-        n_unsure = len(session.store.unsure(target))
-        unsure = f" · {n_unsure} unsure" if n_unsure else ""
-        self.counts_label.setText(f"{target}: {n_labels:,} of {session.n_rows:,} labelled{unsure}")
+        self.label_views.update_counts()
 
     def show_error(self, text: str, level: str = "error") -> None:
         log.info("Shown to the user: %s", text)
@@ -330,11 +336,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Save the layout, cancel and join every worker, then close the session."""
+        """Save the layout, end the worker process, join every thread, close the session."""
         try:
             layout_state.save(self)
         except Exception:
             log.exception("Saving the layout failed")
         self.deferred.cancel_all()
+        self.stream.close()
+        self.jobs.close()  # first: threads waiting on the worker are released at once
         self.runner.shutdown()
         self.session.close()

@@ -1,19 +1,25 @@
-"""Everything the GUI computes in the background: training, review, map, curve, stats.
+"""Everything the window computes in the background: training, review, map, curve, stats.
 
-``ModelJobs`` turns session snapshots into ``TaskRunner`` jobs and installs the
-results on the GUI thread. The rules, for every kind of job:
+Model work runs in the window's worker process (``app.worker``), started once and
+fed through a memory-mapped copy of the data; a background QThread of the
+``TaskRunner`` waits for each answer, so the window's interpreter never runs a
+fit. The rules, for every kind of job:
 
-- the snapshot (``session.training_job()``, ``review_job``) is taken on the GUI
-  thread; the heavy part runs in a worker; nothing in a worker touches Qt;
+- the request (labels per target, settings, the labels-version) is taken on the
+  GUI thread; it is small, never the data;
 - the result comes back with ``current`` (the labels did not move meanwhile);
   a stale training result is still installed (a slightly old model beats none)
   but the status says "stale" and a newer retrain is already queued; stale review
-  rankings and learning curves are dropped and asked for again.
+  rankings and learning curves are dropped and asked for again;
+- if the worker dies, the window says so in one line, a new worker starts with the
+  next retrain, and no label is lost: labels are written here, through the session.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,46 +27,102 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.workers import Progress, ShouldStop, TaskRunner
+from app.worker import payloads
+from app.worker.client import WorkerClient
+from app.worker.protocol import LIGHT, DataSource, WorkerLost
 from models.stopping import StopMonitor
 
 if TYPE_CHECKING:
-    from app.core.session import LabelingSession, TrainingResult
+    from app.core.label_changes import LabelChange
+    from app.core.session import LabelingSession, SuggestionEntry
+    from app.gui.label_stream import LabelStream
 
 log = logging.getLogger(__name__)
 
 RETRAIN_DELAY_MS = 300
-# The lane of every job that fits or imports scikit-learn, interpret or torch: one at
-# a time. Two fits on two cores only fight each other and the GUI for the GIL, and
-# two threads importing the same heavy package at once can trip Python's import locks.
+# The lane of every job that fits: one at a time. Two fits on two cores only fight
+# each other (and the window) for the cores; the worker runs them in order anyway.
 CPU = "cpu"
-BIG = 100_000  # rows above which even snapshots are taken off the GUI thread
+BIG = 100_000  # rows above which suggestions and column statistics are computed off-thread
+CHUNK = 131_072  # rows per step when turning class codes into labels off the GUI thread
 
 
 @dataclass
 class TrainedViews:
-    """A training result plus what the views need, computed in the worker."""
+    """A training reply plus the per-row labels the views show, made off the GUI thread."""
 
-    result: TrainingResult
+    reply: payloads.TrainReply
     predicted: dict[str, np.ndarray]
-    confidence: dict[str, np.ndarray]
 
 
-def train_in_worker(job: Any, progress: Progress, should_stop: ShouldStop) -> TrainedViews:
-    result = job.run(progress, should_stop)
-    predicted, confidence = {}, {}
-    for name, fitted in result.fitted.items():
-        if fitted is None:
+def train_in_worker(
+    client: WorkerClient,
+    payload: payloads.TrainPayload,
+    progress: Progress,
+    should_stop: ShouldStop,
+) -> TrainedViews:
+    """Train in the worker process, then spell out each row's predicted class here.
+
+    The spelling is a gather of Python objects (it holds the interpreter lock), so
+    it is done in slices: the GUI thread gets the lock between them.
+    """
+    pending = client.submit("train", payload, progress=progress)
+    warm_up_model_imports()  # while the worker fits
+    reply: payloads.TrainReply = pending.wait(should_stop)
+    predicted = {}
+    for name, trained in reply.targets.items():
+        if trained is None:
             continue
-        if should_stop():
-            break
-        progress(0.97, f"Scoring {name}")
+        classes = np.asarray(trained.fitted.classes, dtype=object)
+        codes = trained.codes
+        out = np.empty(len(codes), dtype=object)
+        for start in range(0, len(codes), CHUNK):
+            out[start : start + CHUNK] = classes[codes[start : start + CHUNK]]
+        predicted[name] = out
+    return TrainedViews(reply, predicted)
+
+
+_warm = threading.Event()
+_warm_lock = threading.Lock()
+
+
+def warm_up_model_imports() -> None:
+    """Import what unpickling a fitted EBM needs, once, while the first fit runs.
+
+    interpret and scikit-learn take 1-1.5 s to import, holding the interpreter lock in
+    stretches of up to 60 ms, and leave ~180,000 new objects behind: imported while
+    the model arrives, they stalled the window ~100 ms (a full garbage collection
+    among them). Here they load in a background thread during the first fit, with
+    the collector paused; ``gc.freeze`` then keeps a collection from ever scanning them.
+    """
+    with _warm_lock:
+        if _warm.is_set():
+            return
+        gc.disable()
         try:
-            fitted.committee()  # precomputed here, so the committee strategy is instant
-        except Exception:  # a scoring backend without a committee: strategies fall back
-            log.debug("No committee scores for %s", name, exc_info=True)
-        predicted[name] = np.asarray(fitted.predicted, dtype=object)
-        confidence[name] = fitted.confidence()
-    return TrainedViews(result, predicted, confidence)
+            import interpret.glassbox  # noqa: F401
+            import sklearn.utils  # noqa: F401
+
+            import models.ebm  # noqa: F401
+        finally:
+            gc.freeze()
+            gc.enable()
+            _warm.set()
+
+
+def data_source(session: LabelingSession) -> DataSource:
+    """Where the worker finds the model columns of this session's data."""
+    columns = tuple(sorted({f for t in session.targets for f in session.features(t)}))
+    project = session.project
+    return DataSource(
+        str(project.path),
+        str(project.data_path),
+        project.data_sheet,
+        session.schema.id_column,
+        session.n_rows,
+        columns,
+        dict(session.schema.column_kinds),
+    )
 
 
 class ModelJobs(QObject):
@@ -73,25 +135,52 @@ class ModelJobs(QObject):
     sig_curve_ready = Signal(str, object)  # target, models.evaluation.CurveResult
     sig_stats_ready = Signal(object)  # ColumnStats
     sig_failed = Signal(str)  # one sentence
+    sig_worker_lost = Signal(str)  # one sentence: the worker died; a new one follows
 
-    def __init__(self, session: LabelingSession, runner: TaskRunner, parent: QObject | None = None):
+    def __init__(
+        self,
+        session: LabelingSession,
+        runner: TaskRunner,
+        stream: LabelStream,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.runner = runner
         self.predicted: dict[str, np.ndarray] = {}
         self.confidence: dict[str, np.ndarray] = {}
+        self.codes: dict[str, np.ndarray] = {}  # predicted class index per row
         self.trainings = 0  # results installed
         self.last_result_current: bool | None = None
         self.review_results: dict[str, Any] = {}
         self.review_labels: dict[str, int] = {}  # labels_version each review was made at
         self.review_wanted = False  # a review gave way to a retrain and should run again
         self.stops: dict[str, StopMonitor] = {}  # stabilizing predictions, per target
+        self.focus: str | None = None  # the target on screen: its pool is ranked with each model
+        self.picks: tuple[str, str, int, list[SuggestionEntry]] | None = None
+        self.timings: dict[str, float] = {}  # the last training's seconds in the worker
+        self._projected = False
+        self.client = WorkerClient(
+            data_source(session),
+            lambda: session.data[list(data_source(session).columns)],
+            on_lost=self.sig_worker_lost.emit,  # emitted from the reader thread: queued
+        )
+        self.sig_worker_lost.connect(self._on_worker_lost)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(RETRAIN_DELAY_MS)
         self._debounce.timeout.connect(self.retrain_now)
+        stream.sig_changed.connect(self._on_label_change)
+
+    def close(self) -> None:
+        """End the worker process (the window calls this before joining its threads)."""
+        self._debounce.stop()
+        self.client.close()
 
     # -- training ---------------------------------------------------------------------------
+    def _on_label_change(self, _change: LabelChange) -> None:
+        self.labels_changed()
+
     def labels_changed(self) -> None:
         """A label event happened: the shown model is now stale; retrain soon."""
         self._debounce.start()
@@ -104,19 +193,27 @@ class ModelJobs(QObject):
             self.review_wanted = True
         self.runner.cancel("curve")
         self.runner.cancel("review")
-        job = self.session.training_job()
+        payload = payloads.train_payload(self.session, self._suggest_payload())
+        client = self.client
         self.runner.submit(
             "train",
-            lambda p, s: train_in_worker(job, p, s),
+            lambda p, s: train_in_worker(client, payload, p, s),
             self._on_trained,
             on_error=self._on_error,
-            labels_version=job.labels_version,
+            labels_version=payload.labels_version,
             description="Training",
             policy="queue",
             lane=CPU,
             priority=0,
         )
         self.sig_state_changed.emit(self.state())
+
+    def _suggest_payload(self) -> payloads.SuggestPayload | None:
+        target = self.focus
+        if target is None or target not in self.session.targets:
+            return None
+        strategy = self.session.project.strategy
+        return payloads.suggest_payload(self.session, target, strategy.batch, strategy.name)
 
     def state(self) -> str:
         session = self.session
@@ -130,17 +227,26 @@ class ModelJobs(QObject):
         return "training" if self.runner.is_busy("train") or self._debounce.isActive() else "stale"
 
     def _on_trained(self, views: TrainedViews, current: bool) -> None:
-        self.session.apply_training(views.result)
-        for name in views.predicted:
+        from app.core.session import TrainingResult
+
+        reply = views.reply
+        fitted = {n: (t.fitted if t is not None else None) for n, t in reply.targets.items()}
+        self.session.apply_training(TrainingResult(reply.labels_version, fitted))
+        for name, trained in reply.targets.items():
             model = self.session.model(name)
-            if model is not None and model.proba is views.result.fitted[name].proba:  # type: ignore[union-attr]
+            if trained is not None and model is trained.fitted:
                 self.predicted[name] = views.predicted[name]
-                self.confidence[name] = views.confidence[name]
-        self._observe_stops(views)
-        for name, fitted in views.result.fitted.items():
-            if fitted is None and self.session.model(name) is None:
-                self.predicted.pop(name, None)
-                self.confidence.pop(name, None)
+                self.confidence[name] = trained.confidence
+                self.codes[name] = trained.codes
+                self._observe_stop(name, views.predicted[name], model.n_labels)
+            elif trained is None and model is None:
+                for table in (self.predicted, self.confidence, self.codes):
+                    table.pop(name, None)
+        self.picks = None
+        if reply.picks is not None and reply.suggested_for is not None:
+            target, strategy, n = reply.suggested_for
+            self.picks = (target, strategy, n, self._entries_for(reply.picks))
+        self.timings = dict(reply.seconds)
         self.trainings += 1
         self.last_result_current = current
         if not current and not self._debounce.isActive() and not self.runner.has_pending("train"):
@@ -148,42 +254,62 @@ class ModelJobs(QObject):
         self.sig_models_updated.emit(current)
         self.sig_state_changed.emit(self.state())
 
-    def _observe_stops(self, views: TrainedViews) -> None:
+    def take_picks(self, target: str, strategy: str, n: int) -> list[SuggestionEntry] | None:
+        """The ranking made with the newest model, once, if it is for this view of the pool."""
+        picks, self.picks = self.picks, None
+        if picks is None or picks[:3] != (target, strategy, n):
+            return None
+        return picks[3]
+
+    def _entries_for(self, picks: list[payloads.Pick]) -> list[SuggestionEntry]:
+        from app.core.schema import typed
+        from app.core.session import SuggestionEntry
+
+        session = self.session
+        return [
+            SuggestionEntry(
+                session.row_id_at(p.position),
+                p.position,
+                p.score,
+                p.reason,
+                None if p.predicted is None else typed(p.predicted),
+                p.confidence,
+            )
+            for p in picks
+        ]
+
+    def _observe_stop(self, name: str, predicted: np.ndarray, n_labels: int) -> None:
         """Feed each new model's predictions to its target's stop monitor (a round = a batch)."""
-        for name, predicted in views.predicted.items():
-            model = self.session.model(name)
-            if model is None or model.proba is not views.result.fitted[name].proba:  # type: ignore[union-attr]
-                continue
-            if name not in self.stops:
-                step = self.session.project.strategy.batch
-                self.stops[name] = StopMonitor.for_rows(self.session.n_rows, step=step)
-            self.stops[name].observe(predicted, model.n_labels)
+        if name not in self.stops:
+            step = self.session.project.strategy.batch
+            self.stops[name] = StopMonitor.for_rows(self.session.n_rows, step=step)
+        self.stops[name].observe(predicted, n_labels)
 
     def _on_error(self, exc: BaseException) -> None:
+        if isinstance(exc, WorkerLost):
+            return  # said once, by _on_worker_lost; the retrain it starts brings a worker back
         from app.gui.errors import user_message
 
         self.sig_failed.emit(user_message(exc))
         self.sig_state_changed.emit(self.state())
 
+    def _on_worker_lost(self, sentence: str) -> None:
+        """The worker died: retrain (that starts a new one); redo what was lost with it."""
+        self.review_wanted = True
+        self.retrain_now()
+        if not self._projected:
+            self.request_projection()
+
     # -- review -----------------------------------------------------------------------------
     def request_review(self, target: str) -> None:
-        from app.core.review import review_job
-
-        session = self.session
-        version = session.labels_version
-        snapshot = review_job(session, target) if session.n_rows <= BIG else None
-
-        def fn(progress: Progress, should_stop: ShouldStop) -> Any:
-            # Big data: even the snapshot (a design matrix of every row) is made here.
-            job = snapshot if snapshot is not None else review_job(session, target)
-            return job.run(progress, should_stop)
-
+        payload = payloads.rows_payload(self.session, target)
+        client = self.client
         self.runner.submit(
             "review",
-            fn,
+            lambda p, s: client.call("review", payload, progress=p, should_stop=s),
             lambda result, current: self._on_review(target, result, current),
             on_error=self._on_error,
-            labels_version=version,
+            labels_version=payload.labels_version,
             description=f"Checking {target} labels",
             lane=CPU,
             priority=1,
@@ -202,56 +328,40 @@ class ModelJobs(QObject):
 
     # -- suggestions on big data ------------------------------------------------------------
     def request_suggestions(self, target: str, n: int, strategy: str, apply: Any) -> None:
-        """Rank the pool in a worker (above ``BIG`` rows the numpy work takes a while).
-
-        ``session.suggestions`` only reads the label store's in-memory dict; a label
-        written meanwhile can change its size mid-read, so the read is retried, and
-        the caller drops entries labelled in the meantime.
-        """
-        session = self.session
+        """Rank the pool in the worker (above ``BIG`` rows the numpy work takes a while)."""
+        payload = payloads.suggest_payload(self.session, target, n, strategy)
+        client = self.client
 
         def rank(progress: Progress, should_stop: ShouldStop) -> Any:
-            for attempt in range(3):
-                try:
-                    return session.suggestions(target, n, strategy)
-                except RuntimeError:  # "dictionary changed size during iteration"
-                    if attempt == 2:
-                        raise
-            return []
+            picks = client.call("suggest", payload, lane=LIGHT, should_stop=should_stop)
+            return self._entries_for(picks)
 
         self.runner.submit(
             "suggest",
             rank,
             lambda entries, _current: apply(entries),
             on_error=self._on_error,
-            labels_version=session.labels_version,
+            labels_version=self.session.labels_version,
             description="Ranking suggestions",
         )
 
     # -- map, stats, learning curve -----------------------------------------------------------
     def request_projection(self) -> None:
-        session = self.session
-        columns = sorted({f for t in session.targets for f in session.features(t)})
-        data, kinds = session.data, dict(session.schema.column_kinds)
-
-        def project(progress: Progress, should_stop: ShouldStop) -> np.ndarray:
-            from models.projection import pca, standardized
-
-            progress(0.1, "Drawing the map")
-            matrix = standardized(data, columns, kinds)
-            if should_stop():
-                return np.zeros((0, 2))
-            return pca(matrix, 2)
-
+        payload = payloads.ProjectPayload(list(data_source(self.session).columns))
+        client = self.client
         self.runner.submit(
             "project",
-            project,
-            lambda xy, _c: self.sig_projection_ready.emit(xy),
+            lambda p, s: client.call("project", payload, progress=p, should_stop=s),
+            self._on_projection,
             on_error=self._on_error,
             description="Drawing the map",
             lane=CPU,
             priority=2,
         )
+
+    def _on_projection(self, xy: np.ndarray, _current: bool) -> None:
+        self._projected = True
+        self.sig_projection_ready.emit(xy)
 
     def stats_job(self, columns: list[str]) -> Any:
         from app.gui.sample_facts import compute_stats
@@ -270,34 +380,16 @@ class ModelJobs(QObject):
 
     def request_curve(self, target: str) -> None:
         session = self.session
-        model = session.model(target)
-        if model is None or model.design is None:
+        if session.model(target) is None or len(session._label_positions(target)) < 10:
             return
-        labels = session._label_positions(target)
-        if len(labels) < 10:
-            return
-        positions = np.fromiter(labels.keys(), dtype=np.int64)
-        y = np.asarray([labels[p] for p in positions], dtype=object)
-        X = model.design.iloc[positions]
-        types, classes, settings = (
-            list(model.feature_types),
-            list(model.classes),
-            session.project.model,
-        )
-
-        def curve(progress: Progress, should_stop: ShouldStop) -> Any:
-            from models.evaluation import curve_with_estimate
-
-            return curve_with_estimate(
-                X, y, types, classes, settings, progress=progress, should_stop=should_stop
-            )
-
+        payload = payloads.rows_payload(session, target)
+        client = self.client
         self.runner.submit(
             "curve",
-            curve,
+            lambda p, s: client.call("curve", payload, progress=p, should_stop=s),
             lambda result, current: self.sig_curve_ready.emit(target, result) if current else None,
             on_error=self._on_error,
-            labels_version=session.labels_version,
+            labels_version=payload.labels_version,
             description=f"Learning curve of {target}",
             lane=CPU,
             priority=3,

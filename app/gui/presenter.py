@@ -17,7 +17,9 @@ from widgets.text import esc
 
 if TYPE_CHECKING:
     from app.core.session import LabelingSession
-    from app.gui.main_window import MainWindow
+    from app.gui.deferred import DeferredSteps
+    from app.gui.model_jobs import ModelJobs
+    from app.gui.views import Views
     from models.ebm import Contributions
 
 SOURCE_WORD = {
@@ -86,17 +88,24 @@ def label_summary(
 
 
 class SamplePresenter:
-    """Shows one sample of one target in the sample view, label bar, chart and shape curve."""
+    """Shows one sample of one target in the sample view, label bar, chart and shape curve.
 
-    def __init__(self, window: MainWindow) -> None:
-        self.w = window
+    It receives the views, the jobs (for predictions) and the deferred-step queue, not
+    the window; the sample it shows is the one last passed to ``show``.
+    """
+
+    def __init__(
+        self, session: LabelingSession, views: Views, jobs: ModelJobs, deferred: DeferredSteps
+    ) -> None:
+        self.session = session
+        self.views = views
+        self.jobs = jobs
+        self.deferred = deferred
         self.stats: ColumnStats | None = None
         self.shape_feature: str | None = None
+        self._shown: tuple[int | None, str] | None = None
+        self._review_entry: Any = None
         self._contrib_cache: tuple[Any, Contributions | None] | None = None
-
-    @property
-    def session(self) -> LabelingSession:
-        return self.w.session
 
     def contributions(self, position: int, target: str) -> Contributions | None:
         model = self.session.model(target)
@@ -119,18 +128,21 @@ class SamplePresenter:
         suggested: str | None,
         context: str,
         paint_now: bool = False,
+        review_entry: Any = None,
     ) -> None:
         """Stage one, inside the key press: the values and the label bar, from memory.
 
         With ``paint_now`` (a key press or a click) they are painted before this
         returns. The explanation (chart, shape curve, map ring) follows one
-        event-loop turn later.
+        event-loop turn later. ``review_entry`` is the review item being shown, if any.
         """
-        w = self.w
+        v = self.views
+        self._shown = (position, target)
+        self._review_entry = review_entry
         if position is None:
-            w.sample_view.clear("Nothing left to label here: pick another strategy or target.")
-            w.label_bar.set_state(None, False, None, None, context=context, enabled=False)
-            w.deferred.later("details", lambda: self._details(None, target))
+            v.sample_view.clear("Nothing left to label here: pick another strategy or target.")
+            v.label_bar.set_state(None, False, None, None, context=context, enabled=False)
+            self.deferred.later("details", lambda: self._details(None, target))
             return
         session = self.session
         row_id = session.row_id_at(position)
@@ -138,57 +150,57 @@ class SamplePresenter:
         cls = self.chart_class(target)
         facts = facts_for(session, position, target, self.stats, cached, cls)
         state = session.label_state(row_id, target)
-        jobs = w.jobs
+        jobs = self.jobs
         subtitle = f"row {position + 1:,} of {session.n_rows:,} &nbsp;·&nbsp; " + label_summary(
             session, position, target, jobs.predicted, jobs.confidence
         )
-        w.sample_view.set_sample(str(row_id), subtitle, facts, row_image(session, position))
+        v.sample_view.set_sample(str(row_id), subtitle, facts, row_image(session, position))
         confidence = None
-        if suggested is not None and target in jobs.confidence and w.controller.active != "review":
+        if suggested is not None and target in jobs.confidence and review_entry is None:
             confidence = float(jobs.confidence[target][position])
-        w.label_bar.set_state(state.label, state.unsure, suggested, confidence, context=context)
-        if paint_now and w.sample_view.isVisible():
+        v.label_bar.set_state(state.label, state.unsure, suggested, confidence, context=context)
+        if paint_now and v.sample_view.isVisible():
             # Paint the new sample now, inside the key press, before the slower views.
-            w.sample_view.repaint()
-            w.label_bar.repaint()
-        w.deferred.later("details", lambda: self._details(position, target))
+            v.sample_view.repaint()
+            v.label_bar.repaint()
+        self.deferred.later("details", lambda: self._details(position, target))
+
+    def _still_shown(self, position: int | None, target: str) -> bool:
+        return self._shown == (position, target)
 
     def _details(self, position: int | None, target: str) -> None:
         """Stage two: why the model thinks so, for the sample still on screen."""
-        w = self.w
-        if position != w.controller.current or target != w.controller.target:
+        v = self.views
+        if not self._still_shown(position, target):
             return  # the expert moved on; a newer request is queued
-        w.overview.set_current(position)
+        v.overview.set_current(position)
         if position is None:
-            w.chart.set_contributions(None, None)
-            w.shape.set_curve(None, None)
+            v.chart.set_contributions(None, None)
+            v.shape.set_curve(None, None)
             return
         self.contributions(position, target)  # computed here, drawn in the next turn
-        w.deferred.later("chart", lambda: self._chart_step(position, target))
+        self.deferred.later("chart", lambda: self._chart_step(position, target))
 
     def _chart_step(self, position: int, target: str) -> None:
-        w = self.w
-        if position != w.controller.current or target != w.controller.target:
+        v = self.views
+        if not self._still_shown(position, target):
             return
         contrib = self.contributions(position, target)
         cls = self.chart_class(target)
-        w.sample_view.set_emphasis(main_effects(contrib, cls))
-        w.chart.set_contributions(contrib, cls)
-        w.deferred.later("shape", lambda: self._shape_step(position, target))
-        on_review = (
-            w.controller.review_entry_for(position) if w.controller.active == "review" else None
-        )
+        v.sample_view.set_emphasis(main_effects(contrib, cls))
+        v.chart.set_contributions(contrib, cls)
+        self.deferred.later("shape", lambda: self._shape_step(position, target))
+        on_review = self._review_entry
         if on_review is not None:
-            w.deferred.later(
+            self.deferred.later(
                 "comparison",
-                lambda: w.review_queue.set_comparison(
+                lambda: v.review_queue.set_comparison(
                     contrib, str(on_review.given), str(on_review.suggested)
                 ),
             )
 
     def _shape_step(self, position: int, target: str) -> None:
-        w = self.w
-        if position != w.controller.current or target != w.controller.target:
+        if not self._still_shown(position, target):
             return
         self._show_shape(
             position, target, self.contributions(position, target), self.chart_class(target)
@@ -219,7 +231,7 @@ class SamplePresenter:
             if singles:
                 feature = max(singles, key=lambda t: abs(float(t.scores[k]))).features[0]
         if feature is None or session.model(target) is None:
-            self.w.shape.set_curve(None, None)
+            self.views.shape.set_curve(None, None)
             return
         self.show_shape(feature, target, position)
 
@@ -237,8 +249,8 @@ class SamplePresenter:
         elif position is not None:
             marker = session.label_state(session.row_id_at(position), feature).label
         classes = list(session.schema.target(target).classes)
-        cls = self.chart_class(target) or self.w.chart.current_class()  # the chart's class
-        self.w.shape.set_curve(curve, cls, marker_value=marker, classes=classes)
+        cls = self.chart_class(target) or self.views.chart.current_class()  # the chart's class
+        self.views.shape.set_curve(curve, cls, marker_value=marker, classes=classes)
 
 
 def class_codes(values: np.ndarray | None, classes: list[str], n: int) -> np.ndarray:
