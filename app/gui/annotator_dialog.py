@@ -58,7 +58,7 @@ class AnnotatorDialog(QDialog):
         self.name_edit.setPlaceholderText("for example Dr. Ada Byron or AB")
         self.name_edit.setMaxLength(MAX_NAME)
         self.name_edit.selectAll()
-        note = plain_label("You can change it later in Edit › Annotator name….")
+        note = plain_label("You can change it later with Edit › Annotator name…")
         note.setStyleSheet("color: #6B6B6B;")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

@@ -214,6 +214,7 @@ class QuickGuideDialog(QDialog):
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(False)
         self.browser.setMarkdown(markdown.replace(GUIDE_HEADING, "## Quick guide", 1))
+        self.browser.document().setDocumentMargin(14)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
