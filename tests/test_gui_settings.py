@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from app.gui.settings import SETTINGS_VERSION, GuiSettings, load_settings, save_settings
 
 
@@ -38,3 +40,33 @@ def test_version_zero_settings_are_migrated() -> None:
     settings = GuiSettings.from_json(old)
     assert settings.window_state == "QUJD" and settings.geometry == "R0VP"
     assert settings.version == SETTINGS_VERSION
+
+
+def test_recent_paths_are_absolute_and_the_annotator_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = GuiSettings(annotator="Ada")
+    settings.remember("wine.lwproj")  # relative, as typed
+    settings.remember(str(tmp_path / "sub" / ".." / "wine.lwproj"))
+    settings.remember("demo")
+    assert settings.recent == [str(tmp_path / "wine.lwproj")]  # one file, one entry
+    settings.remember(str(tmp_path / "other.csv"))
+    settings.forget(["wine.lwproj"])
+    assert settings.recent == [str(tmp_path / "other.csv")]
+    path = tmp_path / "s.json"
+    save_settings(settings, path)
+    assert load_settings(path).annotator == "Ada"
+
+
+def test_a_version_one_file_without_a_name_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"version": 1, "geometry": "R0VP", "recent": ["/a.lwproj"]}))
+    loaded = load_settings(path)
+    assert loaded.annotator == "" and loaded.recent == ["/a.lwproj"]
+
+
+def test_settings_are_saved_into_a_folder_made_on_first_use(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "config" / "gui-settings.json"
+    save_settings(GuiSettings(annotator="Bo"), path)
+    assert load_settings(path).annotator == "Bo"

@@ -125,9 +125,9 @@ class ModelPanel(QWidget):
 
     def _shown_count(self) -> int:
         """Terms drawn: all that fit; when some are left out, one row says how many."""
-        fit = min(TOP_TERMS, self._fitting_rows())
+        fit = self._fitting_rows()
         total = len(self._all_items)
-        return total if total <= fit else max(1, fit - 1)
+        return total if total <= min(TOP_TERMS, fit) else max(1, min(TOP_TERMS, fit - 1))
 
     def _draw_importances(self) -> None:
         if self._all_items:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,8 @@ class GuiSettings:
 
 
 def absolute(path: str) -> str:
-    """An absolute path without resolving links: the name the user knows stays."""
-    return str(Path(path).expanduser().absolute())
+    """An absolute, normalised path; links are not resolved, so the name the user knows stays."""
+    return os.path.normpath(Path(path).expanduser().absolute())
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
