@@ -267,3 +267,26 @@ def test_rename_and_merge_follow_into_the_table_and_undo(qtbot: Any, cells: Any)
     _ok(qtbot, dialog)
     assert dialog.isVisible() and "at least two" in dialog.error.text()
     dialog.reject()
+
+
+def test_enter_never_brings_back_a_class_an_undo_removed(qtbot: Any, cells: Any) -> None:
+    w = cells
+    session = w.session
+    qtbot.waitUntil(lambda: w.jobs.predicted.get("label") is not None, timeout=90_000)
+    from app.gui.class_actions import merge_classes
+
+    assert merge_classes(w, ["b_cell", "t_cell"], "lymphocyte_small")
+    predicted = w.jobs.predicted["label"]
+    assert "b_cell" not in set(predicted.tolist())  # the shown predictions follow at once
+    w.undo_stack.undo()
+    assert "lymphocyte_small" not in session.schema.target("label").classes
+    stale = [i for i, p in enumerate(w.jobs.predicted["label"].tolist()) if p == "lymphocyte_small"]
+    if not stale:
+        pytest.skip("the model predicted neither merged class anywhere")
+    position = next(p for p in stale if session.label_state(session.row_id_at(p), "label").is_empty)
+    w.controller.pick("table", position)
+    row_id = session.row_id_at(position)
+    qtbot.keyClick(w, Qt.Key.Key_Return)
+    assert session.label_state(row_id, "label").label is None
+    assert "lymphocyte_small" not in session.schema.target("label").classes
+    assert "no longer a class" in w.statusBar().currentMessage()

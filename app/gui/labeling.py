@@ -160,6 +160,13 @@ class LabelController(QObject):
         if suggested is None:
             self.sig_status.emit("No suggestion yet: the model needs labels of two classes.")
             return
+        if suggested not in self.session.schema.target(self.target).classes:
+            # An undone class change: the model still knows the old class until it retrains.
+            self.sig_status.emit(
+                f"“{suggested}” is no longer a class; the model catches up in a moment, or "
+                "choose a class with its key."
+            )
+            return
         self._commit("label", suggested, "suggestion")
 
     def unsure(self) -> None:
