@@ -262,6 +262,7 @@ def test_the_filter_hint_uses_the_open_projects_columns(wine: Any) -> None:
     assert "Alkohol (%) > 13" in hint
     assert "Sorte = Barbera" in hint and "unlabelled" in hint
     assert "DM_label" not in hint and "age > 60" not in hint
+    assert "Probe =" not in hint  # every sample has its own name: no example to filter by
     assert wine.table.filter_edit.placeholderText() == hint
 
 

@@ -67,8 +67,10 @@ def _most_common(values: np.ndarray) -> str | None:
     import pandas as pd
 
     counts = pd.Series(values[:5000], dtype=object).dropna().astype(str).value_counts()
-    for value in counts.index:
-        if _short(value) and value.strip() == value:
+    for value, n in counts.items():
+        if n < 2:
+            return None  # names and codes: every value is different, a poor example
+        if _short(str(value)) and str(value).strip() == value:
             return str(value)
     return None
 
