@@ -226,6 +226,9 @@ class KindsTable(QTableWidget):
                 item.setText(words[name])
         self._silent = False
 
+    def set_values_title(self, text: str) -> None:
+        self.setHorizontalHeaderItem(2, QTableWidgetItem(text))
+
     def word(self, column: str) -> str:
         item = self.item(self._rows[column], 1)
         return "" if item is None else item.text()
