@@ -46,12 +46,13 @@ class Server:
 
     def stop(self) -> None:
         self.instance.cleanup()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 psycopg.connect(self.url("postgres"), connect_timeout=1).close()
             except psycopg.OperationalError:
-                return
+                if not (self.folder / "postmaster.pid").exists():
+                    return
             time.sleep(0.2)
         raise AssertionError("the server did not stop")
 
@@ -271,7 +272,13 @@ def test_addresses_keep_passwords_out_and_honour_sslmode(server: Server, tmp_pat
 
     user = server.instance.system_user
     listen = ["-w", "-o", f"-h 127.0.0.1 -p {port} -k {server.host}", "-l"]
-    pg_ctl([*listen, str(server.folder / "tcp.log"), "start"], pgdata=server.folder, user=user)
+    log = server.folder / "tcp.log"
+    try:
+        pg_ctl([*listen, str(log), "start"], pgdata=server.folder, user=user)
+    except subprocess.CalledProcessError:
+        detail = log.read_text() if log.exists() else "no log"
+        server.start()
+        raise AssertionError(f"PostgreSQL did not start on TCP: {detail[-2000:]}") from None
     try:
         tcp = f"postgresql://alice@127.0.0.1:{port}/postgres"
         other = _data(tmp_path / "tcp", "secret.csv")
