@@ -39,8 +39,8 @@ class AccuracyEstimate:
     accuracy on those labelled rows themselves. Actively chosen labels are the
     hard cases, so that figure is pessimistic for the rest of the table (0.84
     against a true 0.998 on breast cancer after 120 margin-sampled labels);
-    ``pool_estimate`` therefore reweights it to the unlabelled rows' confidence,
-    and then ``rows`` is how many rows it speaks for.
+    ``pool_estimate`` therefore carries it over to the unlabelled rows through
+    the model's confidence, and then ``rows`` is how many rows it speaks for.
     """
 
     accuracy: float
@@ -76,36 +76,62 @@ def pool_estimate(
     confidence: np.ndarray,
     correct: np.ndarray,
     pool_confidence: np.ndarray,
-    bins: int = 5,
+    resamples: int = 200,
+    seed: int = 0,
 ) -> AccuracyEstimate:
     """Cross-validated accuracy carried over to unlabelled rows through the model's confidence.
 
-    The labelled rows are cut into ``bins`` groups by their out-of-fold confidence
-    (the top probability); each group's accuracy (with a uniform prior) is weighted
-    by the share of unlabelled rows whose current confidence falls in that group.
-    Where the pool is more confident than any labelled row, the top group, with
-    its few labels, decides, and the interval widens accordingly.
+    How often the out-of-fold prediction of a label was right is fitted against its
+    confidence (the top probability) with a logistic curve on the logit (Platt's
+    form); the estimate is that curve's mean over the unlabelled rows' current
+    confidences. The pool is usually more confident than any actively chosen label,
+    and the curve carries the trend there, where bins of labels could only repeat
+    their top bin. The interval is the 2.5-97.5 percentile over bootstrap
+    resamples of the labels.
     """
-    confidence = np.asarray(confidence, dtype=np.float64)
-    correct = np.asarray(correct, dtype=bool)
-    pool_confidence = np.asarray(pool_confidence, dtype=np.float64)
-    edges = np.unique(np.quantile(confidence, np.linspace(0, 1, bins + 1)[1:-1]))
-    lab_bin = np.searchsorted(edges, confidence, side="right")
-    pool_bin = np.searchsorted(edges, pool_confidence, side="right")
-    k = len(edges) + 1
-    n_b = np.bincount(lab_bin, minlength=k).astype(np.float64)
-    hits_b = np.bincount(lab_bin, weights=correct.astype(np.float64), minlength=k)
-    acc_b = (hits_b + 1.0) / (n_b + 2.0)
-    w_b = np.bincount(pool_bin, minlength=k) / max(len(pool_confidence), 1)
-    accuracy = float(np.dot(w_b, acc_b))
-    half = Z95 * float(np.sqrt(np.sum(w_b**2 * acc_b * (1.0 - acc_b) / (n_b + 2.0))))
+    x = _logit(np.asarray(confidence, dtype=np.float64))
+    hit = np.asarray(correct, dtype=np.float64)
+    pool_x = _logit(np.asarray(pool_confidence, dtype=np.float64))
+    coef = _platt(x, hit)
+    accuracy = float(np.mean(_sigmoid(coef[0] + coef[1] * pool_x)))
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(resamples):
+        i = rng.integers(0, len(x), len(x))
+        coef = _platt(x[i], hit[i])
+        draws.append(np.mean(_sigmoid(coef[0] + coef[1] * pool_x)))
+    low, high = np.percentile(draws, [2.5, 97.5]) if draws else (0.0, 1.0)
     return AccuracyEstimate(
         accuracy,
-        max(0.0, accuracy - half),
-        min(1.0, accuracy + half),
-        len(correct),
-        len(pool_confidence),
+        float(min(low, accuracy)),
+        float(max(high, accuracy)),
+        len(hit),
+        len(pool_x),
     )
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(p / (1 - p)))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
+
+
+def _platt(x: np.ndarray, y: np.ndarray, ridge: float = 1e-2, steps: int = 30) -> np.ndarray:
+    """(intercept, slope) of a logistic fit of ``y`` on ``x`` by Newton's method, lightly ridged."""
+    X = np.stack([np.ones_like(x), x], axis=1)
+    coef = np.zeros(2)
+    for _ in range(steps):
+        p = _sigmoid(X @ coef)
+        grad = X.T @ (p - y) + ridge * coef
+        hess = (X * (p * (1 - p))[:, None]).T @ X + ridge * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        coef -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return coef
 
 
 def wilson_interval(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
