@@ -223,7 +223,7 @@ def update_class_actions(a: Actions, classes: list[str]) -> dict[str, int]:
     for digit, action in zip(DIGITS, a.classes, strict=True):
         used = digit in keys
         if used:
-            action.setText(f"Label as {classes[keys[digit]]}")
+            action.setText(f"Label as {classes[keys[digit]]}".replace("&", "&&"))
         action.setEnabled(used)
         action.setVisible(used)
     return keys
