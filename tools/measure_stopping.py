@@ -55,7 +55,7 @@ def estimate_at_stop(found: dict[str, Any]) -> Any:
         unlabelled = np.ones(session.n_rows, dtype=bool)
         unlabelled[pos] = False
         result = curve_with_estimate(
-            model.design.iloc[pos],
+            session.design_rows("label", list(pos)),
             y,
             model.feature_types,
             model.classes,
@@ -84,7 +84,14 @@ def one(name: str, strategy: str, seed: int) -> dict[str, Any]:
     )
     labels, f1 = sim_harness.f1_curve(doc)
     stop = doc["stop_at"]
-    row: dict[str, Any] = {"seed": seed, "stop_at": stop, "end": int(labels[-1])}
+    kappas = [r["stop_kappa"] for r in doc["rounds"] if r["stop_kappa"] is not None]
+    row: dict[str, Any] = {
+        "seed": seed,
+        "stop_at": stop,
+        "end": int(labels[-1]),
+        "f1_end": float(f1[-1]),
+        "last_kappas": [round(k, 4) for k in kappas[-5:]],
+    }
     if stop is None:
         return row
     far = min(4 * stop, int(labels[-1]))
@@ -133,7 +140,7 @@ def main() -> int:
         stopped = [r for r in rows if r["stop_at"] is not None]
 
         def cell(key: str, fmt: str, rows: list[dict[str, Any]] = rows) -> str:
-            return " / ".join(format(r[key], fmt) if key in r else "–" for r in rows)
+            return " / ".join("–" if r.get(key) is None else format(r[key], fmt) for r in rows)
 
         summary = ""
         if stopped:
