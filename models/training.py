@@ -47,7 +47,9 @@ class FittedTarget:
     proba: np.ndarray  # (n_rows, n_classes) in class order
     n_labels: int
     fit_seconds: float
-    design: pd.DataFrame | None = None  # every row, as the model sees it
+    # Every row as the model sees it is not kept (160 MB per target at a million rows ×
+    # 20 features): ``app.core.design_rows`` makes the rows an explanation or a review needs.
+    design: pd.DataFrame | None = None
     compiled: Any = None
     pool: Any = None  # the rows prepared once for fast rescoring (models.scoring.ScoringPool)
     _committee: np.ndarray | None = field(default=None, repr=False)
@@ -122,14 +124,21 @@ def fit_target(
 ) -> FittedTarget:
     from models.scoring import ScoringPool, compile_ebm
 
-    X, types = design_matrix(data, target.features, kinds, chained)
     positions = np.fromiter(target.labels.keys(), dtype=np.int64)
     y = np.asarray([target.labels[p] for p in positions], dtype=object)
-    start = time.perf_counter()
-    ebm = fit_ebm(X.iloc[positions], y, types, settings)
-    seconds = time.perf_counter() - start
-    if pool is None or list(pool.names) != list(X.columns):
+    names = [*target.features, *chained]
+    if pool is None or list(pool.names) != names:
+        # Every row once, for the scoring pool; then only the labelled rows are kept.
+        X, types = design_matrix(data, target.features, kinds, chained)
         pool = ScoringPool.from_frame(X)
+        X_fit = X.iloc[positions]
+        del X
+    else:  # the pool already holds every row: the fit needs the labelled rows alone
+        rows = {name: values[positions] for name, values in chained.items()}
+        X_fit, types = design_matrix(data.iloc[positions], target.features, kinds, rows)
+    start = time.perf_counter()
+    ebm = fit_ebm(X_fit, y, types, settings)
+    seconds = time.perf_counter() - start
     compiled = compile_ebm(ebm)
     proba = align_proba(
         compiled.predict_proba(pool), [str(c) for c in ebm.classes_], target.classes
@@ -138,12 +147,11 @@ def fit_target(
         name=target.name,
         classes=list(target.classes),
         ebm=ebm,
-        design_columns=list(X.columns),
+        design_columns=names,
         feature_types=types,
         proba=proba,
         n_labels=len(positions),
         fit_seconds=seconds,
-        design=X,
         compiled=compiled,
         pool=pool,
     )

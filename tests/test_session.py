@@ -50,7 +50,8 @@ def test_chained_target_uses_upstream_label_or_prediction(mixed: LabelingSession
     a_model, b_model = mixed.model("a_label"), mixed.model("b_label")
     assert a_model is not None and b_model is not None
     assert "a_label" in b_model.design_columns
-    chained = b_model.design["a_label"].to_numpy()
+    every_row = list(range(mixed.n_rows))
+    chained = mixed.design_rows("b_label", every_row)["a_label"].to_numpy()
     labels = mixed.labels("a_label")
     for rid, value in labels.items():
         assert chained[mixed.position(rid)] == value
@@ -79,7 +80,8 @@ def test_missing_values_and_categories_are_kept(mixed: LabelingSession) -> None:
     mixed.retrain()
     model = mixed.model("a_label")
     assert model is not None
-    assert model.design["x1"].isna().sum() == mixed.data["x1"].isna().sum()
+    design = mixed.design_rows("a_label", list(range(mixed.n_rows)))
+    assert design["x1"].isna().sum() == mixed.data["x1"].isna().sum()
     hole = int(np.flatnonzero(mixed.data["color"].isna().to_numpy())[0])
     contrib = mixed.contributions(mixed.row_id_at(hole), "a_label")
     assert contrib is not None

@@ -79,15 +79,25 @@ def test_the_worker_trains_what_the_session_trains_from_the_mapped_data(
         np.testing.assert_allclose(there.fitted.proba, here[name].proba, atol=1e-12)
         assert there.fitted.design is None and there.fitted.pool is None  # light
         assert there.codes.tolist() == np.argmax(here[name].proba, axis=1).tolist()
-    # The chained target's design rows, made on demand, are the rows the model saw.
-    model = here["b_label"]
-    upstream = {"a_label": (mixed._target_input("a_label"), here["a_label"])}
+    # The chained target's design rows, made on demand, are the rows of the whole matrix.
+    from models.design import chained_columns, design_matrix
+
+    a_model = here["a_label"]
+    a_input = mixed._target_input("a_label")
+    chained = chained_columns(
+        "a_label", mixed.n_rows, a_input.labels, a_input.classes, a_model.predicted, a_model.proba
+    )
+    whole, _ = design_matrix(mixed.data, ["x2"], mixed.schema.column_kinds, chained)
     rows = [0, 5, 17, 40]
     X, _types = design_rows(
-        mixed.data, mixed.schema.column_kinds, mixed._target_input("b_label"), upstream, rows
+        mixed.data,
+        mixed.schema.column_kinds,
+        mixed._target_input("b_label"),
+        {"a_label": (a_input, a_model)},
+        rows,
     )
-    expected = model.design.iloc[rows]
-    assert list(X.columns) == list(expected.columns)
+    expected = whole.iloc[rows]
+    assert list(X.columns) == list(expected.columns) == here["b_label"].design_columns
     assert X.astype(str).values.tolist() == expected.astype(str).values.tolist()
     # The suggestions made with the new model are the session's own ranking.
     mine = mixed.suggestions("a_label", 5, "margin")

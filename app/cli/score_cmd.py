@@ -233,7 +233,7 @@ def _score_target(session: Any, target: str, device: str, rows: int, repeats: in
     if model is None:
         return f"{target}: no model yet (it needs labels of two classes)."
     resolved = _device(device)
-    frame = model.design
+    frame = session.design_rows(target, list(range(session.n_rows)))
     if rows and rows > len(frame):
         reps = int(np.ceil(rows / len(frame)))
         frame = pd.concat([frame] * reps, ignore_index=True).iloc[:rows]

@@ -13,10 +13,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from app.core.label_changes import CLASSES
+from app.gui.model_jobs import BIG
 from app.gui.presenter import class_codes, target_arrays
+
+MAP_DELAY_MS = 1000
 
 if TYPE_CHECKING:
     from app.core.label_changes import LabelChange
@@ -47,6 +50,12 @@ class LabelViews(QObject):
         self.deferred = deferred
         self.current_target = current_target
         self._label_codes: dict[str, np.ndarray] = {}
+        # Recolouring a million-point map takes 30-50 ms: on big data it waits until the
+        # expert pauses, instead of following every key.
+        self._map_timer = QTimer(self)
+        self._map_timer.setSingleShot(True)
+        self._map_timer.setInterval(MAP_DELAY_MS if session.n_rows > BIG else 0)
+        self._map_timer.timeout.connect(lambda: self.deferred.later("map", self.update_map_colors))
         stream.sig_changed.connect(self._on_change)
 
     def fill_table(self) -> None:
@@ -78,7 +87,7 @@ class LabelViews(QObject):
                 codes[change.position] = classes.index(label) if label in classes else -1
         self.deferred.later("counts", self.update_counts)
         if target == self.current_target():
-            self.deferred.later("map", self.update_map_colors)
+            self._map_timer.start()
 
     def update_counts(self) -> None:
         session, target = self.session, self.current_target()
@@ -96,7 +105,7 @@ class LabelViews(QObject):
             classes = list(self.session.schema.target(target).classes)
             arrays = self.views.table.model.targets.get(target)
             labels = None if arrays is None else arrays.labels
-            codes = class_codes(labels, classes, self.session.n_rows)
+            codes = class_codes(labels, classes, self.session.n_rows).astype(np.int16)
             self._label_codes[target] = codes
         return codes
 

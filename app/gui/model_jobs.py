@@ -215,6 +215,10 @@ class ModelJobs(QObject):
         strategy = self.session.project.strategy
         return payloads.suggest_payload(self.session, target, strategy.batch, strategy.name)
 
+    def retrain_coming(self) -> bool:
+        """Labels changed since the last retrain was asked for, or one is queued or running."""
+        return self._debounce.isActive() or self.runner.is_busy("train")
+
     def state(self) -> str:
         session = self.session
         if not any(session.model(t) is not None for t in session.targets):

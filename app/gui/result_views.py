@@ -12,7 +12,9 @@ import gc
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
+
+FOLLOW_UP_DELAY_MS = 1500
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget
@@ -55,6 +57,12 @@ class JobResultViews(QObject):
         self.docks = docks
         self.ready = False
         self._importances_stale = False
+        # The learning curve and the review refit the model many times; they start once
+        # the expert pauses, so that they never hold up the retrain after the next label.
+        self._follow_ups = QTimer(self)
+        self._follow_ups.setSingleShot(True)
+        self._follow_ups.setInterval(FOLLOW_UP_DELAY_MS)
+        self._follow_ups.timeout.connect(self._follow_up)
         jobs.sig_models_updated.connect(self._on_models_updated)
         jobs.sig_state_changed.connect(self.on_model_state)
         jobs.sig_review_ready.connect(self._on_review_ready)
@@ -113,7 +121,6 @@ class JobResultViews(QObject):
             self.deferred.later("importances", self.show_importances)
 
     def _after_model(self, current: bool) -> None:
-        session, target = self.session, self.controller.target
         if not self.ready:  # the first model (or the news that none can train yet) is in
             self.ready = True
             # interpret and scikit-learn are loaded now (to unpickle the models): move
@@ -121,8 +128,14 @@ class JobResultViews(QObject):
             # (100-200 ms, holding the GIL) never scans them again while the expert labels.
             gc.freeze()
             self.sig_ready.emit()
-        if not current or self.jobs.runner.has_pending("train"):
+        if not current or self.jobs.retrain_coming():
             return  # a newer model is coming; the slow follow-ups wait for it
+        self._follow_ups.start()
+
+    def _follow_up(self) -> None:
+        session, target = self.session, self.controller.target
+        if self.jobs.retrain_coming():
+            return  # labels came meanwhile: the next model brings the follow-ups
         if session.model(target) is not None:
             self.jobs.request_curve(target)
         if self.docks["review"].isVisible():

@@ -45,6 +45,12 @@ class ColumnStats:
         return table.get(str(value))
 
 
+# A column keeps at most this many of its sorted values: a percentile is then exact to
+# 0.005 points, and a million-row table keeps 160 KB per column instead of 8 MB (the
+# sorted copy of every column was as large as the data itself).
+SORTED_POINTS = 20_001
+
+
 def compute_stats(data: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> ColumnStats:
     """Safe in a worker thread: reads the frame, writes nothing shared."""
     import pandas as pd
@@ -56,7 +62,10 @@ def compute_stats(data: pd.DataFrame, columns: list[str], kinds: dict[str, str])
         kind = kinds.get(name, "numeric")
         if kind == "numeric":
             v = pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=np.float64)
-            stats.sorted_values[name] = np.sort(v[np.isfinite(v)])
+            ordered = np.sort(v[np.isfinite(v)])
+            if len(ordered) > SORTED_POINTS:  # evenly spaced order statistics suffice
+                ordered = ordered[np.linspace(0, len(ordered) - 1, SORTED_POINTS).astype(np.int64)]
+            stats.sorted_values[name] = ordered
         elif kind == "categorical":
             counts = data[name].astype(object).value_counts(normalize=True, dropna=True)
             stats.shares[name] = {str(k): float(v) for k, v in counts.items()}

@@ -140,6 +140,13 @@ class _Server:
             self.send(reply)
         except (OSError, ValueError):
             _exit()
+        if reply.error is None and not reply.cancelled:
+            from app.worker.tasks import after_reply
+
+            try:
+                after_reply(self.state, request.kind)
+            except Exception:  # only a head start was lost; the job asks again when needed
+                log.exception("After the %s job", request.kind)
 
 
 def _exit() -> None:

@@ -10,6 +10,7 @@ learning curve build the labelled rows on demand (``app.core.design_rows``).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# Above this many rows the committee's disagreement (a second scoring pass, ~0.4 s at a
+# million rows) is computed after the reply, so that the new model reaches the window
+# first, and the standardised columns are float32. Below it every number is the
+# session's own, so the window ranks exactly what the command line ranks.
+BIG = 100_000
+
+
 class WorkerState:
     """The mapped data and what the worker learned from it so far."""
 
@@ -46,15 +54,33 @@ class WorkerState:
         self.kinds = dict(kinds)
         self.models: dict[str, FittedTarget] = {}
         self._embeddings: dict[tuple[str, ...], np.ndarray] = {}
+        self._lock = threading.Lock()  # the lanes share the embeddings
+        self._committee_lock = threading.Lock()
 
     def embedding(self, features: list[str]) -> np.ndarray:
-        """The standardised features of one target, for spreading a batch out (cached)."""
-        key = tuple(features)
-        if key not in self._embeddings:
-            from models.projection import standardized
+        """Standardised columns, for spreading a batch out and for the map.
 
-            self._embeddings[key] = standardized(self.data, list(features), self.kinds)
-        return self._embeddings[key]
+        Kept once per set of columns: with one target, the suggestions and the map
+        share one matrix (float32 on big data: 80 MB at a million rows × 20 columns).
+        """
+        big = len(self.data) > BIG
+        key = tuple(sorted(features)) if big else tuple(features)  # distances ignore order
+        with self._lock:
+            if key not in self._embeddings:
+                from models.projection import standardized
+
+                dtype = np.float32 if big else np.float64
+                self._embeddings[key] = standardized(self.data, list(key), self.kinds, dtype)
+            return self._embeddings[key]
+
+    def committee(self, model: FittedTarget) -> np.ndarray | None:
+        """The outer bags' disagreement on every row, once per model (None if unavailable)."""
+        with self._committee_lock:
+            try:
+                return model.committee()
+            except Exception:  # a scoring backend without a committee: strategies fall back
+                log.debug("No committee scores for %s", model.name, exc_info=True)
+                return None
 
     def upstream(self, payload: RowsPayload) -> dict[str, tuple[Any, FittedTarget | None]]:
         return {t.name: (t, self.models.get(t.name)) for t in payload.upstream}
@@ -94,11 +120,8 @@ def train(state: WorkerState, p: TrainPayload, progress: Progress, stop: ShouldS
         check_stop(stop)
         report(progress, 0.97, f"Scoring {name}")
         committee = None
-        try:
-            committee = model.committee()  # precomputed: the committee strategy is instant
-        except Exception:  # a scoring backend without a committee: strategies fall back
-            log.debug("No committee scores for %s", name, exc_info=True)
-        model.design = None  # rows are made on demand; one copy of the data is enough
+        if len(model.proba) <= BIG:
+            committee = state.committee(model)  # the window ranks small pools itself
         state.models[name] = model
         proba = model.proba
         codes = np.argmax(proba, axis=1).astype(np.int16)
@@ -110,6 +133,14 @@ def train(state: WorkerState, p: TrainPayload, progress: Progress, stop: ShouldS
         reply.picks = suggest(state, p.suggest)
         seconds["suggest"] = time.perf_counter() - start
     return reply
+
+
+def after_reply(state: WorkerState, kind: str) -> None:
+    """Work that the window need not wait for: big models' committees, after a training."""
+    if kind == "train":
+        for model in list(state.models.values()):
+            if len(model.proba) > BIG:
+                state.committee(model)
 
 
 def suggest(state: WorkerState, p: SuggestPayload) -> list[Pick]:
@@ -124,7 +155,7 @@ def suggest(state: WorkerState, p: SuggestPayload) -> list[Pick]:
             counts[columns.index(value)] += 1
     disagreement = None
     if model is not None and p.strategy == "committee":
-        disagreement = model.committee()
+        disagreement = state.committee(model)
     picks = rank_pool(
         p.strategy,
         p.pool,
@@ -185,9 +216,9 @@ def project(
     state: WorkerState, p: ProjectPayload, progress: Progress, stop: ShouldStop
 ) -> np.ndarray:
     """The 2-D map: PCA of the standardised model columns, as float32 (half the bytes)."""
-    from models.projection import pca, standardized
+    from models.projection import pca
 
     report(progress, 0.1, "Drawing the map")
-    matrix = standardized(state.data, p.columns, state.kinds)
+    matrix = state.embedding(p.columns)
     check_stop(stop)
     return pca(matrix, 2).astype(np.float32)
