@@ -29,6 +29,10 @@ BUDGETS = {
     "max_stall_ms": ("<=", 50.0),
     "key_to_paint_max_ms": ("<=", 50.0),
     "startup_s": ("<=", 2.0),
+    "label_to_suggestions_s": ("<=", 1.5),
+    "reopen_s": ("<=", 2.0),
+    "suggest_any_s": ("<=", 0.3),
+    "memory_million_ratio": ("<=", 3.0),
 }
 
 
@@ -115,7 +119,33 @@ def bench_gui(quick: bool) -> dict[str, Any]:
     return result
 
 
-SECTIONS = (("retrain", bench_retrain), ("scoring", bench_scoring), ("gui", bench_gui))
+_BIG_FOLDER: list[Any] = []  # one temporary folder per bench run: quiet and loaded share it
+
+
+def bench_million(quick: bool) -> dict[str, Any]:
+    """The window at 1,000,000 rows × 20 (quick: 100,000), 200 labels, one binary target."""
+    import tempfile
+    from pathlib import Path
+
+    from app.cli.bench_million import measure_million
+
+    if not _BIG_FOLDER:
+        _BIG_FOLDER.append(tempfile.TemporaryDirectory(prefix="labelwright-bench-"))
+    rows = 100_000 if quick else 1_000_000
+    try:
+        result: dict[str, Any] = measure_million(Path(_BIG_FOLDER[0].name), rows)
+    except Exception as exc:  # one sentence in the table instead of a lost run
+        return {"million_error": str(exc)}
+    return result
+
+
+SECTIONS = (
+    ("retrain", bench_retrain),
+    ("scoring", bench_scoring),
+    ("gui", bench_gui),
+    ("million", bench_million),
+)
+GUI_SECTIONS = {"gui", "million"}
 
 LABELS = {
     "retrain_s": "retrain 2,000 x 20 (s, median)",
@@ -125,6 +155,10 @@ LABELS = {
     "max_stall_ms": "longest GUI stall during retrain+score (ms)",
     "key_to_paint_max_ms": "key press to next sample painted, worst (ms)",
     "startup_s": "startup to usable window (s)",
+    "label_to_suggestions_s": "{big} rows: label to fresh suggestions on screen (s)",
+    "reopen_s": "{big} rows: reopening the project to a usable window (s)",
+    "suggest_any_s": "{big} rows: suggestions, slowest strategy, scores ready (s)",
+    "memory_million_ratio": "{big} rows: peak memory above the 2,000-row base / data",
 }
 
 EXTRA = {
@@ -133,6 +167,14 @@ EXTRA = {
     "rescore_s": "compiled rescoring of a prepared pool (s)",
     "rows_per_s": "one-shot scoring rows per second",
     "pool_prep_s": "pool preparation, once (s)",
+    "stall_p99_ms": "GUI stall while labelling, 99th percentile (ms)",
+    "review_max_stall_ms": "longest GUI stall during a retrain and a review (ms)",
+    "reopen_session_s": "{big} rows: reopening the session alone (s)",
+    "reopen_window_adds_s": "{big} rows: what the window adds to reopening (s)",
+    "million_data_mb": "{big} rows: the data in memory (MB)",
+    "million_peak_mb": "{big} rows: peak memory, window + worker (MB)",
+    "base_mb": "2,000 rows: peak memory, window + worker (MB)",
+    "million_max_stall_ms": "{big} rows: longest GUI stall while labelling (ms)",
 }
 
 
@@ -146,7 +188,7 @@ def measure(quick: bool, skip_gui: bool) -> dict[str, Any]:
     """Every section once, on the machine as it is now."""
     results: dict[str, Any] = {}
     for name, fn in SECTIONS:
-        if name == "gui" and skip_gui:
+        if name in GUI_SECTIONS and skip_gui:
             continue
         print(f"measuring {name}…", file=sys.stderr, flush=True)
         results.update(fn(quick))
@@ -190,10 +232,11 @@ def run(args: argparse.Namespace) -> int:
 def format_table(results: dict[str, Any]) -> str:
     load = results.get("load")
     loaded = results.get("loaded", {})
+    big = f"{int(results.get('million_rows', 1_000_000)):,}"
     head = ["measure", "quiet"] + ([f"load {load}"] if load else []) + ["budget", "verdict"]
     rows = [head]
     for key, info in results["budgets"].items():
-        label = LABELS[key].format(rows=f"{results.get('scoring_rows', 0):,}")
+        label = LABELS[key].format(rows=f"{results.get('scoring_rows', 0):,}", big=big)
         row = [label, _shown(info["value"])]
         verdicts = info["verdict"]
         if load:
@@ -201,6 +244,7 @@ def format_table(results: dict[str, Any]) -> str:
             verdicts += f" / {info.get('loaded_verdict', 'not measured')}"
         rows.append([*row, info["limit"], verdicts])
     for key, label in EXTRA.items():
+        label = label.format(big=big)
         if key in results:
             value = [f"{results[key]:,.4g}"] + ([_shown(loaded.get(key))] if load else [])
             rows.append([label, *value, "", ""])

@@ -1,21 +1,15 @@
-"""A million rows in the window, for ``labelwright bench`` (offscreen, real EBM settings).
+"""The window on a big project, for ``labelwright bench`` (offscreen, real EBM settings).
 
-The project: N rows × 20 numeric features (5% missing), one binary target with 200
-labels, made once per bench run. Each figure is measured in a fresh process:
+``app.cli.bench_million`` makes the project and runs this in a fresh process:
 
-- ``reopen_session_s`` / ``reopen_s``: process start to ``LabelingSession.open``
-  done, and to a usable window on the same project; the difference is what the
-  window adds to opening;
 - ``label_to_suggestions_s``: a label key → the retrain in the worker → the new
   model's suggestions in the queue (the 300 ms retrain debounce included), median
-  of three labels;
-- ``suggest_any_s``: once scores exist, choosing each strategy → its ranked batch
-  in the queue; the slowest strategy;
+  of three labels, each after a second of reading;
+- ``suggest_*_s``: once scores exist, choosing each strategy → its ranked batch in
+  the queue;
 - ``peak_mb``: the peak resident memory of the window's process plus its worker's
-  (each process's high-water mark, summed: an upper bound), against the same run
-  on 2,000 rows (``base_mb``, the fixed base); ``memory_million_ratio`` is the
-  difference over the data's in-memory size;
-- ``million_max_stall_ms``: the longest event-loop stall while labelling.
+  (each process's high-water mark, summed: an upper bound);
+- ``max_stall_ms``: the longest event-loop stall while labelling.
 
 Run: ``QT_QPA_PLATFORM=offscreen python -m app.gui.measure_big PROJECT``.
 """
@@ -25,78 +19,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
-
-FEATURES = 20
-LABELS = 200
-
-
-def make_project(folder: Path, rows: int, seed: int = 0) -> Path:
-    """Write the data file and create its project (the first open parses and caches it)."""
-    import numpy as np
-    import pandas as pd
-
-    from app.core.session import LabelingSession
-
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, FEATURES))
-    signal = X[:, 0] + X[:, 1] * X[:, 2] + 0.5 * rng.normal(size=rows)
-    X[rng.random(X.shape) < 0.05] = np.nan
-    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(FEATURES)])
-    frame.insert(0, "id", np.arange(1, rows + 1, dtype=np.int64))
-    labels = np.full(rows, None, dtype=object)
-    chosen = rng.choice(rows, size=min(LABELS, rows), replace=False)
-    labels[chosen] = np.where(signal[chosen] > 0, "yes", "no")
-    frame["label"] = labels
-    folder.mkdir(parents=True, exist_ok=True)
-    data = folder / f"big_{rows}.parquet"
-    frame.to_parquet(data, index=False)
-    with LabelingSession.open(data, ["label"]) as session:
-        project = session.project.path
-    return project
-
-
-_OPEN_CHILD = """
-import sys, time
-from app.core.session import LabelingSession
-s = LabelingSession.open({path!r})
-print("OPEN", time.time(), flush=True)
-s.close()
-"""
-
-_WINDOW_CHILD = """
-import sys, time
-from PySide6.QtCore import QCoreApplication
-from app.gui import create_main_window
-w = create_main_window({path!r}, interactive=False, annotator="bench")
-QCoreApplication.processEvents()
-print("OPEN", time.time(), w.controller.current is not None, flush=True)
-w.close()
-"""
-
-
-def time_to_open(project: Path, window: bool, runs: int = 2) -> float:
-    """Process start to an open session (or a usable window), best of ``runs``, seconds."""
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    child = (_WINDOW_CHILD if window else _OPEN_CHILD).format(path=str(project))
-    times = []
-    for _ in range(runs):
-        start = time.time()
-        out = subprocess.run(
-            [sys.executable, "-c", child],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-            timeout=600,
-        )
-        line = next(ln for ln in out.stdout.splitlines() if ln.startswith("OPEN"))
-        times.append(float(line.split()[1]) - start)
-    return min(times)
 
 
 def _hwm_mb(pid: int | None) -> float:
@@ -213,41 +139,6 @@ def measure_window(project: Path, labels: int = 3) -> dict[str, float]:
     finally:
         window.close()
     return out
-
-
-def measure_million(folder: Path, rows: int) -> dict[str, float]:
-    """Every figure at ``rows`` rows, with the 2,000-row run as the memory base."""
-    big = folder / f"project_{rows}"
-    small = folder / "project_2000"
-    projects = {
-        rows: next(big.glob("*.lwproj"), None) or make_project(big, rows),
-        2000: next(small.glob("*.lwproj"), None) or make_project(small, 2000),
-    }
-    result: dict[str, float] = {}
-    result["reopen_session_s"] = time_to_open(projects[rows], window=False)
-    result["reopen_s"] = time_to_open(projects[rows], window=True)
-    result["reopen_window_adds_s"] = result["reopen_s"] - result["reopen_session_s"]
-    runs = {}
-    for n, project in projects.items():
-        out = subprocess.run(
-            [sys.executable, "-m", "app.gui.measure_big", str(project)],
-            capture_output=True,
-            text=True,
-            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-            timeout=1800,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise RuntimeError((out.stderr.strip().splitlines() or ["failed"])[-1])
-        runs[n] = json.loads(out.stdout[out.stdout.index("{") :])
-    big_run, base = runs[rows], runs[2000]
-    for key, value in big_run.items():
-        result[key if key.startswith(("label_", "suggest_", "worker_")) else f"million_{key}"] = (
-            value
-        )
-    result["base_mb"] = base["peak_mb"]
-    result["memory_million_ratio"] = (big_run["peak_mb"] - base["peak_mb"]) / big_run["data_mb"]
-    return result
 
 
 def main(argv: list[str] | None = None) -> int:
