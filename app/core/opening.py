@@ -29,15 +29,21 @@ from app.core.data_changes import (
     write_snapshot,
 )
 from app.core.errors import UserError
-from app.core.label_store import LabelStore, StoreError
-from app.core.project import PROJECT_SUFFIX, LogMark, Project, labels_path_for
+from app.core.label_store import LabelStore
+from app.core.log_opening import check_adoptable, open_store
+from app.core.project import PROJECT_SUFFIX, Project, labels_path_for
 from app.core.schema import (
     Schema,
     TargetSpec,
-    canonical,
-    canonical_class,
     canonical_keys,
     sort_classes,
+)
+from app.core.schema_guess import (
+    check_label_column,
+    feature_notes,
+    guess_schema,
+    infer_schema,
+    usable_features,
 )
 
 if TYPE_CHECKING:
@@ -47,8 +53,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "create_project",
+    "create_session",
+    "default_project_path",
+    "feature_notes",
+    "guess_schema",
+    "infer_schema",
+    "needs_setup",
+    "open_demo",
+    "open_project",
+    "open_session",
+    "project_path_for",
+    "read_data",
+    "usable_features",
+    "with_id_column",
+]
+
 BUNDLE_SUFFIX = ".lwbundle"
-ADOPT_MIN_SHARE = 0.5  # of a log's row ids that must be in the data to adopt it
 
 
 def open_session(
@@ -198,72 +220,6 @@ def _attach(
     return session
 
 
-def open_store(project: Project, *, create: bool) -> LabelStore:
-    """The project's log, checked against what the project recorded about it."""
-    path = project.labels_path
-    try:
-        store = LabelStore(path, create=create)
-    except StoreError as exc:
-        raise UserError(store_sentence(project, exc)) from exc
-    events, last_id, log_id = store.mark()
-    mark = project.log or LogMark()
-    problem = None
-    if mark.log_id and log_id != mark.log_id:
-        problem = (
-            f"The label log {path.name} is not the log of project {project.path.name} (it "
-            "belongs to another project); put the project's own log back, or rename the "
-            "project file aside and open the data file again to adopt this log."
-        )
-    elif events < mark.events or last_id < mark.last_event_id:
-        problem = (
-            f"The label log {path.name} holds {events:,} label events, but project "
-            f"{project.path.name} recorded {mark.events:,}; it was replaced by an older copy or "
-            "damaged. Restore the newest copy from a backup or a bundle; to accept this older "
-            "log, rename the project file aside and open the data file again (Labelwright has "
-            "not changed the log)."
-        )
-    if problem is not None:
-        store.close()
-        raise UserError(problem)
-    return store
-
-
-def store_sentence(project: Project, exc: StoreError) -> str:
-    """One sentence for a log that cannot be opened, with the fix that keeps the labels."""
-    path, name = project.labels_path, project.path.name
-    expected = project.log.events if project.log is not None else 0
-    recorded = f"recorded {expected:,} label events" if expected else "expects a label log"
-    if exc.kind == "missing":
-        recorded = project.recorded_labels_name
-        if recorded and recorded != path.name and (path.parent / recorded).exists():
-            return (
-                f"The label log {path.name} of project {name} is missing; this project file was "
-                f"saved with the log {recorded}: copy {recorded} to {path.name} together with "
-                f"the project, or open the project under its old name."
-            )
-        return (
-            f"The label log {path.name} of project {name} is missing, but the project {recorded}; "
-            "put the log back beside the project file, or restore it from a backup or a bundle."
-        )
-    if exc.kind == "empty":
-        return (
-            f"The label log {path.name} is empty, but project {name} {recorded}; restore the log "
-            "from a backup or a bundle (Labelwright has not changed it)."
-        )
-    if exc.kind == "unreadable" and "is full" in str(exc):
-        return f"{str(exc).rstrip('.')}, then open {name} again."
-    if exc.kind in ("unreadable", "folder"):
-        return (
-            f"{str(exc).rstrip('.')}; check the file and its permissions, then open {name} again."
-        )
-    if exc.kind == "newer":
-        return str(exc)
-    return (
-        f"{str(exc).rstrip('.')}; restore it from a backup or a bundle (Labelwright has not "
-        "changed it)."
-    )
-
-
 def _reconcile(
     project: Project,
     store: LabelStore,
@@ -350,87 +306,6 @@ def _orphan_count(store: LabelStore, keys: set[str]) -> int:
     )
 
 
-def infer_schema(
-    data: pd.DataFrame,
-    id_column: str,
-    targets: list[str],
-    features: dict[str, list[str]] | None = None,
-    classes: dict[str, list[str]] | None = None,
-) -> Schema:
-    """The schema a headless open (or the first-open dialog) starts from."""
-    from app.core.dataset import ColumnKind, infer_column_kinds
-    from models.feature_choice import choose_features
-
-    kinds = {k: str(v.value) for k, v in infer_column_kinds(data, exclude=[id_column]).items()}
-    usable = usable_features(data, id_column, targets, kinds)
-    specs = []
-    for name in targets:
-        present = {c for v in data[name].tolist() if (c := canonical_class(v)) is not None}
-        declared = [canonical_class(c) or "" for c in (classes or {}).get(name, [])]
-        chosen = (features or {}).get(name)
-        if chosen is not None:
-            feats = [f for f in chosen if f not in targets]
-        else:
-            feats = choose_features(data, usable, kinds, data[name])
-        uses = [f for f in chosen if f in targets] if chosen is not None else []
-        specs.append(
-            TargetSpec(name, sort_classes(sorted(set(present) | set(declared))), feats, uses)
-        )
-    image = next((c for c, k in kinds.items() if k == ColumnKind.IMAGE.value), None)
-    return Schema(id_column=id_column, targets=specs, column_kinds=kinds, image_column=image)
-
-
-MAX_NUMERIC_CLASSES = 30
-
-
-def check_label_column(column: pd.Series, name: str) -> None:
-    """Refuse a measurement chosen as a label: a classifier of 126 numbers helps nobody."""
-    import pandas as pd
-
-    values = pd.to_numeric(column.dropna(), errors="coerce")
-    if len(values) == 0 or values.isna().any():
-        return  # text classes, or a mix: labels
-    distinct = values.nunique()
-    whole = bool((values == values.round()).all())
-    mostly_unique = distinct > len(values) / 2
-    many = distinct > 3 * MAX_NUMERIC_CLASSES
-    if distinct > MAX_NUMERIC_CLASSES and (not whole or many or mostly_unique):
-        raise UserError(
-            f"The column '{name}' holds {distinct} different numbers, which looks like a "
-            "measurement, not a label; choose a column with a few classes as the target."
-        )
-
-
-def usable_features(
-    data: pd.DataFrame, id_column: str, targets: list[str], kinds: dict[str, str]
-) -> list[str]:
-    """Columns a model can learn from: numbers and categories that are not ids or targets."""
-    from app.core.dataset import ColumnKind, looks_like_id_name
-
-    return [
-        c
-        for c in data.columns
-        if c != id_column
-        and c not in targets
-        and not looks_like_id_name(str(c))
-        and kinds.get(c) in (ColumnKind.NUMERIC.value, ColumnKind.CATEGORICAL.value)
-    ]
-
-
-def feature_notes(schema: Schema, data: pd.DataFrame) -> list[str]:
-    """Say when a model learns from far fewer columns than the table offers."""
-    usable = usable_features(data, schema.id_column, schema.target_names, schema.column_kinds)
-    notes = []
-    for spec in schema.targets:
-        if len(usable) >= 10 and len(spec.features) < len(usable) / 2:
-            notes.append(
-                f"Target '{spec.name}' learns from {len(spec.features)} of the "
-                f"{len(usable):,} feature columns; choose others in the setup dialog or with "
-                "--features."
-            )
-    return notes
-
-
 def create_project(
     cls: type[LabelingSession],
     data_path: Path,
@@ -498,7 +373,7 @@ def create_project(
     log_path = labels_path_for(project_path)
     adopting = log_path.exists() and log_path.stat().st_size > 0
     if adopting:
-        _check_adoptable(log_path, data, id_col, data_path)
+        check_adoptable(log_path, data, id_col, data_path)
         notes.append(f"Adopted the existing label log {log_path.name}; every label in it is kept.")
     try:
         project.save()
@@ -520,38 +395,6 @@ def _remove_new_project(project: Project) -> None:
     """A project file this call just wrote, and nothing else, goes when creation fails."""
     with contextlib.suppress(OSError):
         project.path.unlink()
-
-
-def _check_adoptable(log_path: Path, data: pd.DataFrame, id_col: str, data_path: Path) -> None:
-    """Refuse a log that plainly belongs to other data; name the file."""
-    import sqlite3
-
-    try:
-        conn = sqlite3.connect(f"{log_path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-            ids = [r[0] for r in conn.execute("SELECT DISTINCT row_id FROM events")]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return  # opening it says what is wrong with it, without changing it
-    made_for = meta.get("data_name")
-    other = data_path.with_name(made_for) if isinstance(made_for, str) and made_for else None
-    if other is not None and made_for != data_path.name and other.exists():
-        raise UserError(
-            f"The label log {log_path.name} beside {data_path.name} was made for {made_for}, not "
-            f"this file; open {made_for}, or move the log aside to start a new project."
-        )
-    if not ids:
-        return
-    keys = {canonical(v) or "" for v in data[id_col].tolist()}
-    share = sum(1 for i in ids if i in keys) / len(ids)
-    if share < ADOPT_MIN_SHARE:
-        raise UserError(
-            f"The label log {log_path.name} beside {data_path.name} holds labels for other "
-            f"samples (only {share:.0%} of its ids are in this file), so it cannot belong to "
-            "this data; move the log aside to start a new project, or open its own data file."
-        )
 
 
 def open_demo(cls: type[LabelingSession]) -> LabelingSession:
@@ -589,15 +432,6 @@ def needs_setup(path: str | Path) -> bool:
     return not project_path_for(p).exists()
 
 
-def guess_schema(path: str | Path) -> tuple[pd.DataFrame, Schema]:
-    """The data and the schema a first-open dialog proposes; every part can be edited."""
-    from app.core.dataset import ensure_id_column, find_target_columns, load_table
-
-    data = load_table(Path(path))
-    data, id_col = ensure_id_column(data, None)
-    return data, infer_schema(data, id_col, find_target_columns(data))
-
-
 def create_session(
     cls: type[LabelingSession],
     data_path: str | Path,
@@ -609,8 +443,3 @@ def create_session(
     data_path = Path(data_path)
     proj = Path(project_path) if project_path else project_path_for(data_path)
     return create_project(cls, data_path, proj, schema=schema, sheet=sheet)
-
-
-def current_mark(store: LabelStore) -> LogMark:
-    events, last_id, log_id = store.mark()
-    return LogMark(events, last_id, log_id)
