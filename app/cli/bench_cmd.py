@@ -42,6 +42,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", required=True, help="where to write the JSON results")
     p.add_argument("--skip-gui", action="store_true", help="leave out the GUI measurements")
     p.add_argument(
+        "--only",
+        metavar="SECTIONS",
+        help="run these sections alone, comma-separated (retrain, scoring, gui, million)",
+    )
+    p.add_argument(
         "--load",
         type=int,
         default=0,
@@ -184,11 +189,11 @@ def verdict(key: str, value: float) -> str:
     return "ok" if ok else "OVER BUDGET"
 
 
-def measure(quick: bool, skip_gui: bool) -> dict[str, Any]:
-    """Every section once, on the machine as it is now."""
+def measure(quick: bool, skip_gui: bool, only: set[str] | None = None) -> dict[str, Any]:
+    """Every section once (or those in ``only``), on the machine as it is now."""
     results: dict[str, Any] = {}
     for name, fn in SECTIONS:
-        if name in GUI_SECTIONS and skip_gui:
+        if (name in GUI_SECTIONS and skip_gui) or (only is not None and name not in only):
             continue
         print(f"measuring {name}…", file=sys.stderr, flush=True)
         results.update(fn(quick))
@@ -205,11 +210,12 @@ def run(args: argparse.Namespace) -> int:
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
     }
-    results.update(measure(args.quick, args.skip_gui))
+    only = _sections(args.only)
+    results.update(measure(args.quick, args.skip_gui, only))
     if args.load > 0:
         print(f"again with {args.load} busy processes…", file=sys.stderr, flush=True)
         with busy_processes(args.load):
-            results["loaded"] = measure(args.quick, args.skip_gui)
+            results["loaded"] = measure(args.quick, args.skip_gui, only)
         results["load"] = args.load
     loaded = results.get("loaded", {})
     budgets: dict[str, Any] = {}
@@ -227,6 +233,21 @@ def run(args: argparse.Namespace) -> int:
     atomic_write_text(args.out, json.dumps(results, indent=2))
     print(format_table(results))
     return 0
+
+
+def _sections(text: str | None) -> set[str] | None:
+    if not text:
+        return None
+    from app.core.errors import UserError
+
+    names = {t.strip() for t in text.split(",") if t.strip()}
+    known = [name for name, _fn in SECTIONS]
+    unknown = sorted(names - set(known))
+    if unknown:
+        raise UserError(
+            f"bench has no section '{unknown[0]}'; choose from {', '.join(known)} for --only."
+        )
+    return names
 
 
 def format_table(results: dict[str, Any]) -> str:

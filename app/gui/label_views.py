@@ -19,7 +19,7 @@ from app.core.label_changes import CLASSES
 from app.gui.model_jobs import BIG
 from app.gui.presenter import class_codes, target_arrays
 
-MAP_DELAY_MS = 1000
+MAP_DELAY_MS = 2000
 
 if TYPE_CHECKING:
     from app.core.label_changes import LabelChange
