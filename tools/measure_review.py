@@ -78,6 +78,14 @@ def cleanlab_trees(
     return out
 
 
+def previous_queue(
+    X: Any, y: np.ndarray, types: list[str], classes: list[str], seed: int
+) -> np.ndarray:
+    """Out-of-fold probabilities as the review queue made them before: the EBM alone, 3 pairs."""
+    settings = EBMSettings(random_state=seed)
+    return out_of_fold(X, y, types, classes, settings, second_opinion=False, more_pairs=False).ebm
+
+
 def variants(oof: OutOfFold, labels: np.ndarray) -> dict[str, np.ndarray]:
     """Candidate mixes, each as probabilities (for the --variants table)."""
     assert oof.trees is not None
@@ -116,9 +124,10 @@ def one_run(name: str, noise: float, seed: int, show_variants: bool) -> dict[str
     new_order = np.asarray([it.position for it in items])
     new_score = np.zeros(len(y))
     new_score[new_order] = np.arange(len(y), 0, -1)
-    # The previous queue: EBM alone, confident learning's flagged rows first.
-    old_score = issue_scores(oof.ebm, labels)
-    old_flagged = _cleanlab_flags(oof.ebm, labels)
+    # The previous queue: the interactive EBM alone, confident learning's flagged rows first.
+    old = previous_queue(X, noisy, types, classes, seed)
+    old_score = issue_scores(old, labels)
+    old_flagged = _cleanlab_flags(old, labels)
     matrix, categorical = tree_matrix(X, types)
     base = cleanlab_trees(matrix, categorical, noisy, classes, seed)
     row = {
@@ -163,13 +172,15 @@ def forty(name: str, seed: int) -> dict[str, Any]:
     def right(proba: np.ndarray) -> float:
         return float(np.mean(np.asarray(classes)[proba[flipped].argmax(axis=1)] == truth))
 
+    old = previous_queue(X, noisy, types, classes, seed)
+
     in_sample = fit_ebm(X, noisy, types, settings).predict(X.iloc[flipped])
     clean = out_of_fold(X, y, types, classes, settings, second_opinion=False)
     return {
         "set": name,
         "seed": seed,
         "flipped": len(flipped),
-        "old": right(oof.ebm),
+        "old": right(old),
         "new": right(oof.mixed),
         "in_sample": float(np.mean(np.asarray(in_sample, dtype=object) == truth)),
         "ceiling": right(clean.ebm),
