@@ -64,14 +64,12 @@ def krippendorff_alpha(votes: dict[str, dict[str, str]], classes: list[str]) -> 
     return None if math.isnan(value) else round(value, 6)
 
 
-def target_agreement(session: LabelingSession, target: str) -> dict[str, Any]:
-    from app.core.team_labels import compute_consensus
-
-    votes = {a: v for a, v in session.store.by_annotator(target).items() if a != DATA_FILE}
-    pairs = []
+def pairs(votes: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Cohen's kappa of every pair of annotators, on the samples both labelled."""
+    out = []
     for a, b in itertools.combinations(sorted(votes), 2):
         both = sorted(set(votes[a]) & set(votes[b]))
-        pairs.append(
+        out.append(
             {
                 "a": shown(a),
                 "b": shown(b),
@@ -79,27 +77,42 @@ def target_agreement(session: LabelingSession, target: str) -> dict[str, Any]:
                 "cohen_kappa": _kappa([votes[a][r] for r in both], [votes[b][r] for r in both]),
             }
         )
+    return out
+
+
+def full_agreement(votes: dict[str, dict[str, str]]) -> float | None:
+    """The share of samples labelled by two or more annotators on which all of them agree."""
     shared = [
         r
         for r in {r for v in votes.values() for r in v}
         if sum(r in v for v in votes.values()) >= 2
     ]
-    full = None
-    if shared:
-        same = sum(len({v[r] for v in votes.values() if r in v}) == 1 for r in shared)
-        full = round(same / len(shared), 6)
-    consensus = compute_consensus(session, target)
+    if not shared:
+        return None
+    same = sum(len({v[r] for v in votes.values() if r in v}) == 1 for r in shared)
+    return round(same / len(shared), 6)
+
+
+def report(
+    votes: dict[str, dict[str, str]], classes: list[str], annotator_quality: dict[str, float]
+) -> dict[str, Any]:
+    """One target's figures in the JSON shape, from each annotator's labels (row id -> class)."""
     return {
         "annotators": {shown(a): len(v) for a, v in sorted(votes.items())},
-        "pairs": pairs,
-        "krippendorff_alpha": krippendorff_alpha(
-            votes, list(session.schema.target(target).classes)
-        ),
-        "full_agreement": full,
-        "annotator_quality": {
-            shown(a): round(q, 6) for a, q in sorted(consensus.annotator_quality.items())
-        },
+        "pairs": pairs(votes),
+        "krippendorff_alpha": krippendorff_alpha(votes, classes),
+        "full_agreement": full_agreement(votes),
+        "annotator_quality": {shown(a): round(q, 6) for a, q in sorted(annotator_quality.items())},
     }
+
+
+def target_agreement(session: LabelingSession, target: str) -> dict[str, Any]:
+    from app.core.team_labels import compute_consensus
+
+    votes = {a: v for a, v in session.store.by_annotator(target).items() if a != DATA_FILE}
+    consensus = compute_consensus(session, target)
+    classes = list(session.schema.target(target).classes)
+    return report(votes, classes, consensus.annotator_quality)
 
 
 def agreement(session: LabelingSession, targets: list[str] | None = None) -> dict[str, Any]:

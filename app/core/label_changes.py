@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 LABEL = "label"  # one row's state changed
 CLASSES = "classes"  # a target's classes changed: every row of it may read differently
+COLLEAGUE = "colleague"  # the source of a change another desktop made (read by ``refresh``)
 
 
 @dataclass(frozen=True)

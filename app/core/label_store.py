@@ -291,8 +291,11 @@ class LabelStore:
         self._count += len(events)
         return events
 
-    def refresh(self) -> int:
-        """Read events other connections committed (a shared store's sync); returns how many."""
+    def refresh(self, fresh_events: list[LabelEvent] | None = None) -> int:
+        """Read events other connections committed (a shared store's sync); returns how many.
+
+        ``fresh_events``, when given, receives each event read, for the session to publish.
+        """
         try:
             version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error:
@@ -311,6 +314,8 @@ class LabelStore:
             self._apply(event)
             self._count += 1
             fresh += 1
+            if fresh_events is not None:
+                fresh_events.append(event)
         self._refreshed = last
         self._own = {i for i in self._own if i > last}
         return fresh

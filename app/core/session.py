@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.core.class_changes import CLASS_SOURCE
 from app.core.class_editing import ClassEditing, ClassStep
 from app.core.errors import UserError
 from app.core.faults import boundary
-from app.core.label_changes import CLASSES, LABEL, LabelChange, LabelChanges
+from app.core.label_changes import CLASSES, COLLEAGUE, LABEL, LabelChange, LabelChanges
 from app.core.label_store import ADJUDICATION, LabelEvent, LabelState, LabelStore
 from app.core.project import Project
 from app.core.schema import Schema, canonical, canonical_class, sort_classes, typed
@@ -648,8 +649,24 @@ class LabelingSession(ClassEditing):
         return export_labels(self, Path(path))
 
     def refresh(self) -> int:
-        """Take in labels others wrote (a shared store's colleagues); returns how many."""
-        return self.store.refresh()
+        """Take in labels others wrote (a shared store's colleagues); returns how many.
+
+        Each row they changed is published on ``changes`` (source ``colleague``), so the
+        views and the model follow a colleague's label as they follow one made here.
+        """
+        fresh: list[LabelEvent] = []
+        count = self.store.refresh(fresh)
+        published: set[tuple[str, str]] = set()
+        for event in fresh:
+            key = (event.row_id, event.target)
+            if key in published or event.target not in self.targets:
+                continue
+            published.add(key)
+            if event.source == CLASS_SOURCE:
+                self._classes_changed(event.target)
+            else:
+                self.publish_label(event.row_id, event.target, COLLEAGUE)
+        return count
 
     def sync_status(self) -> SyncStatus | None:
         """Online or not, and how many labels wait to be sent; None for a local project."""

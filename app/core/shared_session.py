@@ -138,16 +138,32 @@ def _join(session: LabelingSession, url: str) -> tuple[int, str, bool, dict[str,
 
 def publish_team(session: LabelingSession) -> None:
     """The lead's blind/overlap/adjudicator settings, for every desktop of the project."""
-    import psycopg
+    request = team_request(session)
+    if request is not None:
+        send_team(*request)
 
+
+def team_request(session: LabelingSession) -> tuple[str, int, str] | None:
+    """(store address, project id, settings) to send; None for a project without a store.
+
+    Read on the session's thread; ``send_team`` may then run on another (the window's
+    background thread), since it touches only the server.
+    """
     project_id = session.store.meta(PROJECT_ID)
     if not session.project.store or project_id is None:
-        return
-    with connect(session.sync.url if session.sync else session.project.store) as conn:
+        return None
+    url = session.sync.url if session.sync else session.project.store
+    return url, int(project_id), json.dumps(session.project.team.to_json())
+
+
+def send_team(url: str, project_id: int, settings_json: str) -> None:
+    import psycopg
+
+    with connect(url) as conn:
         try:
             conn.execute(
                 f"INSERT INTO {SCHEMA}.team_settings (project_id, settings_json) VALUES (%s, %s)",
-                (int(project_id), json.dumps(session.project.team.to_json())),
+                (project_id, settings_json),
             )
             conn.commit()
         except psycopg.Error as exc:
