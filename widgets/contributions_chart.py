@@ -121,6 +121,16 @@ class ContributionChart(QWidget):
         self._draw()
         self._stack.setCurrentWidget(self._plot_widget)
 
+    def set_placeholder(self, text: str | None) -> None:
+        """What the empty chart says (None: the default, that no model exists yet)."""
+        self._placeholder.setText(text or PLACEHOLDER)
+
+    def placeholder_text(self) -> str:
+        return self._placeholder.text()
+
+    def is_empty(self) -> bool:
+        return self._stack.currentWidget() is self._placeholder
+
     def set_title(self, text: str) -> None:
         self._title.setText(text)
         self._title.setVisible(bool(text))

@@ -174,6 +174,21 @@ class OverviewMap(QWidget):
         self._check_mode(mode, COLOR_MODES)
         self._toolbar.combo.setCurrentText(mode)
 
+    def allow_color_modes(self, modes: tuple[str, ...], why: str = "") -> None:
+        """Offer only ``modes``; a current mode no longer offered falls back to the first."""
+        self._toolbar.allow_modes(modes, why)
+        if self.color_mode() not in modes:
+            self.set_color_mode(modes[0])
+
+    def allowed_color_modes(self) -> list[str]:
+        combo = self._toolbar.combo
+        model = combo.model()
+        return [
+            combo.itemText(i)
+            for i in range(combo.count())
+            if model.item(i).isEnabled()  # type: ignore[attr-defined]
+        ]
+
     def selection_mode(self) -> str:
         return self._view.mode
 

@@ -232,6 +232,15 @@ class MapToolbar(QWidget):
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.status, 1)
 
+    def allow_modes(self, modes: tuple[str, ...], why: str = "") -> None:
+        """Grey out the other colour modes (blind mode hides the model's), with ``why`` as tip."""
+        model = self.combo.model()
+        for i in range(self.combo.count()):
+            item = model.item(i)  # type: ignore[attr-defined]
+            allowed = self.combo.itemText(i) in modes
+            item.setEnabled(allowed)
+            item.setToolTip("" if allowed else why)
+
     def show_color_mode(self, mode: str) -> None:
         """Reflect a mode set from code without emitting ``sig_color_mode``."""
         if self.combo.currentText() != mode:

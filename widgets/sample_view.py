@@ -260,6 +260,10 @@ class SampleView(QWidget):
     def title(self) -> str:
         return self._title.text()
 
+    def subtitle(self) -> str:
+        """The label line under the title, as rich text."""
+        return self._subtitle.text()
+
     def has_image(self) -> bool:
         return not self._image.isHidden()
 

@@ -57,6 +57,7 @@ class SamplesTableModel(QAbstractTableModel):
         self.features: dict[str, np.ndarray] = {}
         self.targets: dict[str, TargetArrays] = {}
         self.classes: dict[str, list[str]] = {}
+        self.hidden: dict[str, np.ndarray] = {}  # target -> rows whose model cells are blank
         self.columns: list[Column] = []
         self.rows = np.empty(0, dtype=np.int64)  # view row -> data position
         self._inverse = np.empty(0, dtype=np.int64)  # data position -> view row (-1 hidden)
@@ -100,6 +101,27 @@ class SamplesTableModel(QAbstractTableModel):
         arrays = self.targets[target]
         arrays.predicted, arrays.confidence = predicted, confidence
         self._column_changed(target, ("prediction", "confidence"))
+
+    def set_hidden(self, target: str, rows: np.ndarray | None) -> None:
+        """Blank the prediction and confidence of these rows (blind mode); None shows all."""
+        if rows is None:
+            self.hidden.pop(target, None)
+        else:
+            self.hidden[target] = np.asarray(rows, dtype=bool)
+        if target in self.targets:
+            self._column_changed(target, ("prediction", "confidence"))
+
+    def set_row_hidden(self, target: str, position: int, hidden: bool) -> None:
+        rows = self.hidden.get(target)
+        if rows is not None and 0 <= position < len(rows) and rows[position] != hidden:
+            rows[position] = hidden
+            row = self.view_row(position)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+
+    def _hides(self, target: str, pos: int) -> bool:
+        rows = self.hidden.get(target)
+        return rows is not None and bool(rows[pos])
 
     def set_label(
         self, target: str, position: int, label: str | None, unsure: bool, source: str | None
@@ -181,6 +203,10 @@ class SamplesTableModel(QAbstractTableModel):
         values = arrays.predicted if col.kind == "prediction" else arrays.confidence
         if values is None:
             return np.full(self.n_total, np.nan)
+        hidden = self.hidden.get(col.key)
+        if hidden is not None:  # hidden rows sort as if there were no model
+            values = np.array(values, dtype=object if col.kind == "prediction" else np.float64)
+            values[hidden] = None if col.kind == "prediction" else np.nan
         return values
 
     # -- Qt model interface -----------------------------------------------------------------
@@ -235,6 +261,8 @@ class SamplesTableModel(QAbstractTableModel):
         if col.kind == "source":
             source = arrays.sources[pos]
             return "" if source is None else SOURCE_TEXT.get(str(source), str(source))
+        if col.kind in ("prediction", "confidence") and self._hides(col.key, pos):
+            return ""
         if col.kind == "prediction":
             return "" if arrays.predicted is None else str(arrays.predicted[pos])
         if arrays.confidence is None:

@@ -19,7 +19,9 @@ from app.gui.annotator_dialog import change_annotator
 from app.gui.class_actions import class_change_dialog
 from app.gui.class_picker import open_class_picker
 from app.gui.help_dialog import show_quick_guide, show_shortcuts
+from app.gui.merge_dialog import open_merge_dialog
 from app.gui.recent_files import build_recent_menu
+from app.gui.team_settings_dialog import edit_team
 from widgets.label_bar import class_keys
 
 if TYPE_CHECKING:
@@ -49,6 +51,10 @@ class Actions:
     annotator: QAction
     shortcuts: QAction
     guide: QAction
+    merge_bundles: QAction
+    team_settings: QAction
+    agreement: QAction
+    conflicts: QAction
     classes: list[QAction] = field(default_factory=list)
 
 
@@ -160,6 +166,34 @@ def create_actions(w: MainWindow) -> Actions:
         guide=_action(
             w, "&Quick guide", lambda: show_quick_guide(w), None, "How to use Labelwright"
         ),
+        merge_bundles=_action(
+            w,
+            "&Merge bundles…",
+            lambda: open_merge_dialog(w),
+            None,
+            "Make one project of the bundles your team labelled apart",
+        ),
+        team_settings=_action(
+            w,
+            "&Team settings…",
+            lambda: edit_team(w, lambda: w.team.team_changed()),
+            None,
+            "Blind mode, overlap, who splits the work and who decides conflicts",
+        ),
+        agreement=_action(
+            w,
+            "&Agreement between annotators",
+            lambda: _raise_dock(w, "agreement"),
+            None,
+            "Cohen's kappa per pair, Krippendorff's alpha and each annotator's quality",
+        ),
+        conflicts=_action(
+            w,
+            "C&onflicts to decide",
+            lambda: _raise_dock(w, "conflicts"),
+            None,
+            "Samples whose annotators disagree, least certain first",
+        ),
     )
     w.label_bar.sig_more_classes.connect(actions.pick_class.trigger)
     for digit in DIGITS:
@@ -176,6 +210,9 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     file_menu.addSeparator()
     file_menu.addAction(a.export)
     file_menu.addAction(a.export_bundle)
+    file_menu.addAction(a.merge_bundles)
+    file_menu.addSeparator()
+    file_menu.addAction(a.team_settings)
     file_menu.addSeparator()
     file_menu.addAction(a.reset_layout)
     file_menu.addSeparator()
@@ -200,6 +237,9 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     model.addAction(a.retrain)
     model.addAction(a.review)
     model.addAction(a.cancel_jobs)
+    model.addSeparator()
+    model.addAction(a.agreement)
+    model.addAction(a.conflicts)
     view = bar.addMenu("&View")
     for dock in w.docks.values():
         view.addAction(dock.toggleViewAction())
@@ -212,6 +252,12 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     about = help_menu.addAction("&About Labelwright")
     about.setMenuRole(QAction.MenuRole.AboutRole)
     about.triggered.connect(lambda _checked=False: show_about(w))
+
+
+def _raise_dock(w: MainWindow, key: str) -> None:
+    dock = w.docks[key]
+    dock.show()
+    dock.raise_()
 
 
 def update_class_actions(a: Actions, classes: list[str]) -> dict[str, int]:

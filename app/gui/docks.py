@@ -2,9 +2,11 @@
 
 Default layout at 1600×1000, from left to right: the suggestions queue; the
 sample with the label bar beneath it; the contributions chart over the shape
-curve, tabbed with the review queue. Along the bottom: the samples table, the
-overview map and the model panel. Object names are stable because
-``saveState`` keys on them (bump ``LAYOUT_VERSION`` when they change).
+curve, tabbed with the review queue and the team's conflicts queue. Along the
+bottom: the samples table, the overview map and the model panel, tabbed with
+the team's agreement view. The team docks open by default on a team project only.
+Object names are stable because ``saveState`` keys on them (bump
+``LAYOUT_VERSION`` when they change).
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ DOCKS = {
     "table": "Samples",
     "overview": "Overview map",
     "model": "Model",
+    "conflicts": "Conflicts",
+    "agreement": "Agreement",
 }
+TEAM_DOCKS = ("conflicts", "agreement")
 
 
 def _wrap(*widgets: QWidget, stretch: tuple[int, ...] = ()) -> QWidget:
@@ -40,6 +45,9 @@ def _wrap(*widgets: QWidget, stretch: tuple[int, ...] = ()) -> QWidget:
 
 def build_docks(w: MainWindow) -> dict[str, QDockWidget]:
     """One dock per view; the window's widgets must exist already."""
+    from widgets.agreement_view import AgreementView
+    from widgets.conflicts_queue import ConflictsQueue
+
     explain = QSplitter(Qt.Orientation.Vertical)
     explain.setObjectName("explainSplitter")
     explain.addWidget(w.chart)
@@ -55,6 +63,8 @@ def build_docks(w: MainWindow) -> dict[str, QDockWidget]:
         "table": w.table,
         "overview": w.overview,
         "model": w.model_panel,
+        "conflicts": ConflictsQueue(),
+        "agreement": AgreementView(),
     }
     docks = {}
     for key, title in DOCKS.items():
@@ -81,13 +91,24 @@ def apply_default_layout(w: MainWindow, docks: dict[str, QDockWidget]) -> None:
     w.splitDockWidget(docks["suggestions"], docks["sample"], horizontal)
     w.splitDockWidget(docks["sample"], docks["explain"], horizontal)
     w.tabifyDockWidget(docks["explain"], docks["review"])
+    w.tabifyDockWidget(docks["review"], docks["conflicts"])
     w.addDockWidget(bottom, docks["table"])
     w.splitDockWidget(docks["table"], docks["overview"], horizontal)
     w.splitDockWidget(docks["overview"], docks["model"], horizontal)
-    for dock in docks.values():
-        dock.show()
+    w.tabifyDockWidget(docks["model"], docks["agreement"])
+    show_docks(w, docks)
     docks["explain"].raise_()
+    docks["model"].raise_()
     size_docks(w, docks)
+
+
+def show_docks(w: MainWindow, docks: dict[str, QDockWidget]) -> None:
+    """Every dock, the team's only on a team project (View lists them for anybody)."""
+    from app.gui.team_window import is_team_project
+
+    team = is_team_project(w.session)
+    for key, dock in docks.items():
+        dock.setVisible(team or key not in TEAM_DOCKS)
 
 
 def size_docks(w: MainWindow, docks: dict[str, QDockWidget]) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.class_editing import ClassStep
 from app.core.errors import UserError
+from app.gui import team_blind
 from app.gui.model_jobs import BIG
 from app.gui.undo import LabelCommand
 
@@ -122,7 +123,9 @@ class LabelController(QObject):
             if entry is not None:
                 return str(entry.suggested)
         predicted = self.jobs.predicted.get(self.target)
-        return None if predicted is None else str(predicted[position])
+        if predicted is None or team_blind.hides(self.session, position, self.target):
+            return None
+        return str(predicted[position])
 
     def move(self, step: int) -> None:
         """Arrow keys when no list has focus: step through the active queue."""
@@ -158,7 +161,12 @@ class LabelController(QObject):
     def accept(self) -> None:
         suggested = self.suggested_class(self.current)
         if suggested is None:
-            self.sig_status.emit("No suggestion yet: the model needs labels of two classes.")
+            blind = team_blind.hides(self.session, self.current, self.target)
+            self.sig_status.emit(
+                team_blind.NO_SUGGESTION
+                if blind
+                else "No suggestion yet: the model needs labels of two classes."
+            )
             return
         if suggested not in self.session.schema.target(self.target).classes:
             # An undone class change: the model still knows the old class until it retrains.
@@ -331,6 +339,7 @@ class LabelController(QObject):
 
     def set_review_entries(self, entries: list[Any] | None) -> None:
         done = self.reviewed.get(self.target, set())
+        entries = team_blind.visible_entries(self.session, self.target, entries)
         self.review = [e for e in (entries or []) if e.position not in done]
         self.views.review_queue.set_entries(self.review)
         if self.active == "review" and self.current is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QTimer
 from PySide6.QtWidgets import QTabBar
 
-from app.gui.docks import apply_default_layout, size_docks
+from app.gui.docks import apply_default_layout, show_docks, size_docks
 from app.gui.settings import LAYOUT_VERSION, save_settings
 
 if TYPE_CHECKING:
@@ -70,9 +70,9 @@ def reset(w: MainWindow) -> None:
     """Back to the default arrangement."""
     if not w.restoreState(w.default_state, LAYOUT_VERSION):
         apply_default_layout(w, w.docks)
-    for dock in w.docks.values():
-        dock.show()
+    show_docks(w, w.docks)
     w.docks["explain"].raise_()
+    w.docks["model"].raise_()
     hide_stray_tab_bars(w)
     size_docks(w, w.docks)
 

@@ -33,6 +33,7 @@ from app.gui.result_views import JobResultViews
 from app.gui.sample_facts import compute_stats, display_columns
 from app.gui.settings import GuiSettings
 from app.gui.status import JobStatusWidget
+from app.gui.team_window import install_team
 from app.gui.views import Views
 from app.gui.workers import TaskRunner
 from models.strategies import offered
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self._build_toolbars()
         self._build_status_bar()
         self._connect()
+        self.team = install_team(self)  # live labels, blind mode, agreement, conflicts
         self.resize(1600, 1000)
         layout_state.restore(self)
         self._populate()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.gui import team_blind
 from app.gui.sample_facts import ColumnStats, facts_for, main_effects, row_image
 from widgets.samples_table_model import TargetArrays
 from widgets.text import esc
@@ -48,7 +49,7 @@ def target_arrays(session: LabelingSession, target: str) -> TargetArrays:
         unsure[pos] = state.unsure
         if state.label is not None or state.unsure:
             sources[pos] = event.source
-    return TargetArrays(labels, unsure, sources)
+    return team_blind.visible_arrays(session, target, TargetArrays(labels, unsure, sources))
 
 
 def binary_focus(classes: list[str]) -> str | None:
@@ -69,7 +70,9 @@ def label_summary(
     for t in session.targets:
         state = session.label_state(row_id, t)
         name = f"<b>{esc(t)}</b>" if t == current else esc(t)
-        if state.label is not None:
+        if team_blind.hides(session, position, t):
+            text = f"{name}: <span style='color:#8a8a8a'>hidden until you label it (blind)</span>"
+        elif state.label is not None:
             event = session.label_event(row_id, t)
             who = esc(SOURCE_WORD.get(event.source, event.source)) if event else ""
             text = f"{name}: <b>{esc(state.label)}</b> <span style='color:#8a8a8a'>({who})</span>"
@@ -109,7 +112,7 @@ class SamplePresenter:
 
     def contributions(self, position: int, target: str) -> Contributions | None:
         model = self.session.model(target)
-        if model is None:
+        if model is None or team_blind.hides(self.session, position, target):
             return None
         key = (id(model), target, position)
         if self._contrib_cache is not None and self._contrib_cache[0] == key:
@@ -149,7 +152,9 @@ class SamplePresenter:
         cached = self._cached_contributions(position, target)
         cls = self.chart_class(target)
         facts = facts_for(session, position, target, self.stats, cached, cls)
-        state = session.label_state(row_id, target)
+        state = team_blind.visible_state(
+            session, position, target, session.label_state(row_id, target)
+        )
         jobs = self.jobs
         subtitle = f"row {position + 1:,} of {session.n_rows:,} &nbsp;·&nbsp; " + label_summary(
             session, position, target, jobs.predicted, jobs.confidence

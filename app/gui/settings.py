@@ -24,7 +24,7 @@ from app.core.paths import user_config_dir
 log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
-LAYOUT_VERSION = 1  # bump whenever docks are added, removed or renamed
+LAYOUT_VERSION = 2  # bump whenever docks are added, removed or renamed
 SETTINGS_FILE = "gui-settings.json"
 MAX_RECENT = 8
 

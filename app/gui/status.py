@@ -104,3 +104,38 @@ class ModelStatusLabel(QLabel):
 
     def mousePressEvent(self, event: object) -> None:
         self.sig_retrain_requested.emit()
+
+
+class SyncStatusLabel(QLabel):
+    """A shared store's link: 'online', or 'offline, N labels waiting' (labelling goes on)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncStatus")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.hide()
+
+    def set_status(self, online: bool | None, waiting: int = 0, error: str = "") -> None:
+        """``online`` None: no shared store (the label stays hidden)."""
+        if online is None:
+            self.hide()
+            return
+        labels = f"{waiting:,} label{'s' if waiting != 1 else ''}"
+        if online:
+            color, text = "#1B7F3B", "online" if not waiting else f"online, sending {labels}"
+            why = "Labels are shared with the team's store as you make them."
+        else:
+            color, text = "#B35C00", f"offline, {labels} waiting"
+            why = (
+                "The team's store does not answer; labelling goes on here and every label "
+                "is sent once it is back."
+            )
+            if error:
+                why += f"\n{error}"
+        self.setText(f'<span style="color:{color}">●</span> {esc(text)}')
+        self.setToolTip(why)
+        self.show()
+
+    def plain_text(self) -> str:
+        """The words shown, without the dot (for tests and screen readers)."""
+        return "" if self.isHidden() else self.text().split("</span>", 1)[-1].strip()
