@@ -187,7 +187,7 @@ def test_the_agreement_view_shows_kappa_confusion_alpha_and_quality(
     kappa = cohen_kappa_score(a_labels, b_labels)
     assert view.kappa_text("alice", "bob") == f"{kappa:.2f}\nn = {len(both)}"
     assert view.kappa_text("bob", "alice") == view.kappa_text("alice", "bob")
-    view.kappa.cellClicked.emit(0, 1)  # alice × bob, as a click does
+    view.kappa.cellClicked.emit(0, 0)  # bob's row, alice's column: as a click does
     assert view.chosen_pair() == ("alice", "bob")
     expected = pd.crosstab(pd.Series(a_labels), pd.Series(b_labels)).reindex(
         index=["no", "yes"], columns=["no", "yes"], fill_value=0

@@ -17,17 +17,20 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSizePolicy,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -94,13 +97,72 @@ def _table() -> QTableWidget:
     table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
     table.setShowGrid(True)
     table.setStyleSheet("QTableWidget { gridline-color: #E6E6E6; }")
-    table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
-    table.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     for header in (table.horizontalHeader(), table.verticalHeader()):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setHighlightSections(False)
     table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
     return table
+
+
+def _fit(table: QTableWidget) -> None:
+    """Size a small table to exactly its cells, so it never shows a scroll bar."""
+    table.resizeColumnsToContents()
+    table.resizeRowsToContents()
+    frame = 2 * table.frameWidth()
+    vertical, horizontal = table.verticalHeader(), table.horizontalHeader()
+    width = (vertical.width() if vertical.isVisible() else 0) + horizontal.length() + frame
+    height = (horizontal.height() if horizontal.isVisible() else 0) + vertical.length() + frame
+    table.setFixedSize(max(width, 40), max(height, 24))
+
+
+def strength(value: float | None) -> str:
+    """Landis and Koch's words for a kappa (or alpha), as agreement studies report it."""
+    if value is None:
+        return ""
+    for bound, word in ((0.8, "almost perfect"), (0.6, "substantial"), (0.4, "moderate"),
+                        (0.2, "fair"), (0.0, "slight")):  # fmt: skip
+        if value > bound:
+            return word
+    return "poor"
+
+
+class _BarDelegate(QStyledItemDelegate):
+    """A quality score in [0, 1] as a bar with its value, so the ranking reads at a glance."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        value = index.data(Qt.ItemDataRole.UserRole)
+        if value is None:
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        rect = option.rect.adjusted(6, 5, -48, -5)
+        painter.fillRect(rect, QColor("#EDEDED"))
+        filled = QRect(rect.left(), rect.top(), int(rect.width() * float(value)), rect.height())
+        painter.fillRect(filled, QColor(palette.IMPORTANCE))
+        painter.setPen(QColor(palette.FOREGROUND))
+        text_rect = QRect(rect.right() + 4, option.rect.top(), 44, option.rect.height())
+        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignVCenter), f"{float(value):.2f}")
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> QSize:
+        return QSize(160, super().sizeHint(option, index).height() + 6)
+
+
+class _OutlineDelegate(QStyledItemDelegate):
+    """Outlines one cell (the pair whose confusion matrix is shown), keeping its colour."""
+
+    cell: tuple[int, int] | None = None
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        super().paint(painter, option, index)
+        if self.cell == (index.row(), index.column()):
+            painter.save()
+            painter.setPen(QPen(QColor(palette.FOREGROUND), 2))
+            painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
+            painter.restore()
 
 
 def _heading(text: str) -> QLabel:
@@ -140,59 +202,86 @@ class AgreementView(QWidget):
 
         self.kappa = _table()
         self.kappa.setObjectName("kappaMatrix")
+        self.kappa.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self._kappa_outline = _OutlineDelegate(self.kappa)
+        self.kappa.setItemDelegate(self._kappa_outline)
         self.kappa.cellClicked.connect(self._on_cell)
         self.pair_combo = QComboBox()
         self.pair_combo.setObjectName("pairCombo")
-        self.pair_combo.setToolTip("The two annotators whose labels are compared on the right")
+        self.pair_combo.setToolTip("The two annotators whose labels the confusion matrix compares")
+        self.pair_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.pair_combo.currentIndexChanged.connect(self._on_combo)
         self.confusion = _table()
         self.confusion.setObjectName("confusionMatrix")
         self.confusion.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self._confusion_title = _heading("Confusion")
+        self._confusion_axes = plain_label("")
+        self._confusion_axes.setStyleSheet(f"color: {palette.MUTED_TEXT};")
         self._confusion_note = plain_label("")
         self._confusion_note.setStyleSheet(f"color: {palette.MUTED_TEXT};")
         self.quality = _table()
         self.quality.setObjectName("annotatorQuality")
         self.quality.setColumnCount(3)
         self.quality.setHorizontalHeaderLabels(["Annotator", "Labels", "Quality (CROWDLAB)"])
+        self.quality.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         self.quality.verticalHeader().hide()
         self.quality.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.quality.setItemDelegateForColumn(2, _BarDelegate(self.quality))
+        self.quality.setShowGrid(False)
 
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(4)
-        kappa_head = QHBoxLayout()
-        kappa_head.addWidget(_heading("Cohen's κ per pair"))
-        kappa_head.addStretch(1)
-        grid.addLayout(kappa_head, 0, 0)
-        pair_head = QHBoxLayout()
-        pair_head.addWidget(self._confusion_title)
-        pair_head.addStretch(1)
-        pair_head.addWidget(self.pair_combo)
-        grid.addLayout(pair_head, 0, 1)
-        grid.addWidget(self.kappa, 1, 0, Qt.AlignmentFlag.AlignTop)
-        right = QVBoxLayout()
-        right.setSpacing(2)
-        right.addWidget(self.confusion, 0, Qt.AlignmentFlag.AlignTop)
-        right.addWidget(self._confusion_note)
-        right.addStretch(1)
-        grid.addLayout(right, 1, 1)
-        kappa_hint = plain_label("n = samples both labelled · click a cell for its confusion")
-        kappa_hint.setStyleSheet(f"color: {palette.MUTED_TEXT};")
-        grid.addWidget(kappa_hint, 2, 0)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        kappa_box = QVBoxLayout()
+        kappa_box.setSpacing(4)
+        kappa_box.addWidget(_heading("Cohen's κ per pair"))
+        kappa_box.addWidget(self.kappa)
+        self._kappa_hint = plain_label(
+            "n: samples both labelled. Click a cell to compare the pair."
+        )
+        self._kappa_hint.setWordWrap(True)
+        self._kappa_hint.setStyleSheet(f"color: {palette.MUTED_TEXT};")
+        kappa_box.addWidget(self._kappa_hint)
+        kappa_box.addStretch(1)
+        pair_row = QHBoxLayout()
+        pair_row.addWidget(_heading("Confusion matrix"))
+        pair_row.addWidget(self.pair_combo)
+        pair_row.addStretch(1)
+        confusion_box = QVBoxLayout()
+        confusion_box.setSpacing(4)
+        confusion_box.addLayout(pair_row)
+        confusion_box.addWidget(self._confusion_axes)
+        confusion_box.addWidget(self.confusion)
+        confusion_box.addWidget(self._confusion_note)
+        confusion_box.addStretch(1)
+        people_box = QVBoxLayout()
+        people_box.setSpacing(4)
+        people_box.addWidget(_heading("Annotators"))
+        people_box.addWidget(self.quality)
+        people_box.addStretch(1)
+        self._matrices = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._matrices.setSpacing(20)
+        self._matrices.addLayout(kappa_box)
+        self._matrices.addLayout(people_box)
+        self._matrices.addStretch(1)
 
+        content = QWidget()
+        content.setObjectName("agreementContent")
+        content.setStyleSheet("#agreementContent { background: white; }")
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(10, 8, 10, 8)
+        inner.setSpacing(10)
+        inner.addWidget(self._title)
+        inner.addLayout(stats)
+        inner.addWidget(self._status)
+        inner.addLayout(self._matrices)
+        inner.addLayout(confusion_box)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(8)
-        layout.addWidget(self._title)
-        layout.addLayout(stats)
-        layout.addWidget(self._status)
-        layout.addLayout(grid)
-        layout.addWidget(_heading("Annotators"))
-        layout.addWidget(self.quality)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
         self.set_figures(None)
 
     def minimumSizeHint(self) -> QSize:
@@ -223,7 +312,10 @@ class AgreementView(QWidget):
         self._pairs = {frozenset((p["a"], p["b"])): p for p in report.get("pairs", [])}
         self._confusion = dict(confusion or {})
         self._classes = list(classes or [])
-        self.alpha.value.setText(fmt(report.get("krippendorff_alpha")))
+        alpha = report.get("krippendorff_alpha")
+        self.alpha.value.setText(fmt(alpha))
+        word = strength(alpha)
+        self.alpha.caption.setText("Krippendorff's α" + (f" · {word}" if word else ""))
         full = report.get("full_agreement")
         self.full.value.setText("—" if full is None else f"{100 * full:.0f}%")
         self.shared.value.setText(f"{shared:,}")
@@ -246,6 +338,7 @@ class AgreementView(QWidget):
             self._fill_confusion(None)
         has_pairs = any(p.get("n", 0) for p in self._pairs.values())
         self.set_status("" if has_pairs else EMPTY)
+        self._arrange()
 
     def choose_pair(self, a: str, b: str) -> None:
         """Show the confusion matrix of annotators ``a`` and ``b``."""
@@ -253,21 +346,27 @@ class AgreementView(QWidget):
             return
         pair = (a, b) if a < b else (b, a)
         self._pair = pair
-        index = self.pair_combo.findData(pair)
+        index = next(
+            (i for i in range(self.pair_combo.count()) if self.pair_combo.itemData(i) == pair), -1
+        )
         if index >= 0 and index != self.pair_combo.currentIndex():
             self.pair_combo.blockSignals(True)
             self.pair_combo.setCurrentIndex(index)
             self.pair_combo.blockSignals(False)
         self._fill_confusion(pair)
+        i, j = sorted((self._names.index(pair[0]), self._names.index(pair[1])))
+        self._kappa_outline.cell = (j - 1, i)  # outlined: the pair the confusion shows
+        self.kappa.viewport().update()
+        self._arrange()
         self.sig_pair_chosen.emit(*pair)
 
     def chosen_pair(self) -> tuple[str, str] | None:
         return self._pair
 
     def kappa_text(self, a: str, b: str) -> str:
-        """The text of the kappa cell of ``a`` (row) and ``b`` (column), for tests."""
-        i, j = self._names.index(a), self._names.index(b)
-        item = self.kappa.item(i, j)
+        """The text of the kappa cell of the pair ``a`` and ``b`` (for tests)."""
+        i, j = sorted((self._names.index(a), self._names.index(b)))
+        item = self.kappa.item(j - 1, i)  # rows start at the second name
         return "" if item is None else item.text()
 
     def confusion_counts(self) -> list[list[int]]:
@@ -292,18 +391,20 @@ class AgreementView(QWidget):
 
     # -- filling ----------------------------------------------------------------------------
     def _fill_kappa(self) -> None:
+        """The lower triangle: each pair once (kappa is symmetric), no diagonal."""
         names = self._names
+        rows, columns = names[1:], names[:-1]
         table = self.kappa
         table.clear()
-        table.setRowCount(len(names))
-        table.setColumnCount(len(names))
-        table.setHorizontalHeaderLabels(names)
-        table.setVerticalHeaderLabels(names)
+        table.setRowCount(len(rows))
+        table.setColumnCount(len(columns))
+        table.setHorizontalHeaderLabels(columns)
+        table.setVerticalHeaderLabels(rows)
         bold = QFont()
         bold.setBold(True)
-        for i, a in enumerate(names):
-            for j, b in enumerate(names):
-                if i == j:
+        for i, a in enumerate(rows):
+            for j, b in enumerate(columns):
+                if j > i:  # the upper triangle repeats the lower one
                     item = QTableWidgetItem("")
                     item.setBackground(QBrush(QColor("#FAFAFA")))
                     item.setFlags(Qt.ItemFlag.NoItemFlags)
@@ -317,12 +418,18 @@ class AgreementView(QWidget):
                 item.setForeground(QBrush(_text_on(color)))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 item.setFont(bold)
-                why = "too few shared samples" if kappa is None else f"κ = {kappa:.3f}"
+                why = (
+                    "too few shared samples"
+                    if kappa is None
+                    else f"κ = {kappa:.3f} ({strength(kappa)} agreement)"
+                )
                 item.setToolTip(tip(f"{a} and {b}: {why} on {n:,} samples both labelled"))
                 table.setItem(i, j, item)
-        for j in range(len(names)):
-            table.setColumnWidth(j, max(table.columnWidth(j), 72))
-        table.resizeRowsToContents()
+        _fit(table)
+        for j in range(len(columns)):  # square-ish cells, wide enough for "n = 1,000"
+            table.setColumnWidth(j, max(table.columnWidth(j) + 12, 84))
+        table.setFixedWidth(table.verticalHeader().width() + table.horizontalHeader().length() + 2)
+        self._kappa_hint.setMaximumWidth(max(table.width(), 240))
 
     def _fill_confusion(self, pair: tuple[str, str] | None) -> None:
         table = self.confusion
@@ -332,11 +439,13 @@ class AgreementView(QWidget):
         if pair is None or matrix is None or not classes:
             table.setRowCount(0)
             table.setColumnCount(0)
-            self._confusion_title.setText("Confusion")
+            table.hide()
+            self._confusion_axes.setText("")
             self._confusion_note.setText("")
             return
         a, b = pair
-        self._confusion_title.setText(f"Confusion: {a} (rows) × {b} (columns)")
+        table.show()
+        self._confusion_axes.setText(f"rows: {a}  ·  columns: {b}")
         n = len(classes)
         table.setRowCount(n + 1)
         table.setColumnCount(n + 1)
@@ -374,6 +483,10 @@ class AgreementView(QWidget):
         total = int(matrix.sum())
         share = f"{100 * agree / total:.0f}%" if total else "—"
         self._confusion_note.setText(f"They agree on {agree:,} of {total:,} samples ({share}).")
+        _fit(table)
+        for j in range(n + 1):
+            table.setColumnWidth(j, max(table.columnWidth(j) + 8, 56))
+        table.setFixedWidth(table.verticalHeader().width() + table.horizontalHeader().length() + 2)
 
     def _fill_quality(self, report: dict[str, Any]) -> None:
         counts = report.get("annotators", {})
@@ -390,14 +503,28 @@ class AgreementView(QWidget):
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
-                if c == 2 and q is not None:
-                    item.setBackground(QBrush(kappa_color(q)))
+                if c == 2:
+                    item.setData(Qt.ItemDataRole.UserRole, q)
                 table.setItem(r, c, item)
-        table.resizeColumnsToContents()
+        _fit(table)
+        table.setColumnWidth(2, 160)
+        table.setFixedWidth(table.horizontalHeader().length() + 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """The two matrices side by side where they fit, else one above the other."""
+        needed = self.kappa.width() + self.quality.width() + 20 + 40
+        wide = self.width() >= needed
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._matrices.direction() != direction:
+            self._matrices.setDirection(direction)
 
     def _on_cell(self, row: int, column: int) -> None:
-        if row != column and row < len(self._names) and column < len(self._names):
-            self.choose_pair(self._names[row], self._names[column])
+        if column <= row < len(self._names) - 1:
+            self.choose_pair(self._names[row + 1], self._names[column])
 
     def _on_combo(self, index: int) -> None:
         data = self.pair_combo.itemData(index)

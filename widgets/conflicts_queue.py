@@ -18,6 +18,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -51,6 +52,13 @@ class ConflictsQueue(QueueNavigation, QWidget):
         self._can_decide = False
         self.list = QueueList(["Sample", "Labels", "Consensus", "Quality"])
         self.list.setObjectName("conflictsList")
+        self.list.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header_item = self.list.headerItem()
+        header_item.setToolTip(1, "Each annotator's own label")
+        header_item.setToolTip(
+            2, "The label CROWDLAB proposes, weighing each annotator and the model"
+        )
+        header_item.setToolTip(3, "How sure that consensus is, from 0 to 1 (CROWDLAB)")
         self.list.sig_current_changed.connect(self.sig_current_changed)
         self.list.installEventFilter(self)
         self.list.currentItemChanged.connect(lambda *_a: self._update_enabled())

@@ -2,9 +2,10 @@
 
 Default layout at 1600×1000, from left to right: the suggestions queue; the
 sample with the label bar beneath it; the contributions chart over the shape
-curve, tabbed with the review queue and the team's conflicts queue. Along the
-bottom: the samples table, the overview map and the model panel, tabbed with
-the team's agreement view. The team docks open by default on a team project only.
+curve, tabbed with the review queue and the team's conflicts queue and agreement
+view (the tallest place: a kappa matrix beside a confusion matrix needs room).
+Along the bottom: the samples table, the overview map and the model panel. The
+team docks open by default on a team project only.
 Object names are stable because ``saveState`` keys on them (bump
 ``LAYOUT_VERSION`` when they change).
 """
@@ -92,13 +93,12 @@ def apply_default_layout(w: MainWindow, docks: dict[str, QDockWidget]) -> None:
     w.splitDockWidget(docks["sample"], docks["explain"], horizontal)
     w.tabifyDockWidget(docks["explain"], docks["review"])
     w.tabifyDockWidget(docks["review"], docks["conflicts"])
+    w.tabifyDockWidget(docks["conflicts"], docks["agreement"])
     w.addDockWidget(bottom, docks["table"])
     w.splitDockWidget(docks["table"], docks["overview"], horizontal)
     w.splitDockWidget(docks["overview"], docks["model"], horizontal)
-    w.tabifyDockWidget(docks["model"], docks["agreement"])
     show_docks(w, docks)
     docks["explain"].raise_()
-    docks["model"].raise_()
     size_docks(w, docks)
 
 

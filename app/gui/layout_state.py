@@ -72,7 +72,6 @@ def reset(w: MainWindow) -> None:
         apply_default_layout(w, w.docks)
     show_docks(w, w.docks)
     w.docks["explain"].raise_()
-    w.docks["model"].raise_()
     hide_stray_tab_bars(w)
     size_docks(w, w.docks)
 

@@ -117,10 +117,15 @@ class ConflictsController(QObject):
         session = self.session
         entry = next((e for e in self.entries if e.position == position), None)
         contrib = None
-        if session.model(target) is not None:
+        title = "Why the model thinks so"
+        model = session.model(target)
+        if model is not None:
             contrib = session.contributions(session.row_id_at(position), target)
+            says, sure = model.predicted[position], float(model.proba[position].max())
+            title += f" · it says {says} ({100 * sure:.0f}%)"
         classes = list(session.schema.target(target).classes)
         focus = binary_focus(classes) or (entry.consensus if entry is not None else None)
+        self.widget.chart.set_title(title)
         self.widget.chart.set_contributions(contrib, focus)
 
     def decide(self, value: str) -> None:
