@@ -318,6 +318,33 @@ def test_merge_bundles_reports_new_events_refuses_a_conflict_and_opens_the_resul
         assert len(people["alice"]) == 10 and len(people["bob"]) == 10
 
 
+def test_overlap_rows_stay_open_after_a_colleague_and_name_who_labelled(
+    qtbot: Any, tmp_path: Path, open_window: Any
+) -> None:
+    project = _project(tmp_path, annotators=["alice", "bob"], overlap=1.0)  # all rows to both
+    with LabelingSession.open(project) as session:
+        session.project.strategy.batch = 100
+        session.save()
+        for row in range(10, 20):
+            session.label(row, T, "yes", annotator="alice")
+    w = open_window(project, "bob")
+    session = w.session
+    w.controller.refresh_suggestions(keep_current=False)
+    offered = set(w.suggestion_queue.positions())
+    alices = {session.position(r) for r in range(10, 20)}
+    assert alices <= offered  # the second opinion is the point of the overlap
+    assert _cell(w, session.position(12), "source") == "alice"
+    _pick_in_table(w, session.position(12))
+    assert "(alice)" in w.sample_view.subtitle()
+    w.suggestion_queue.list.setFocus()
+    first = w.suggestion_queue.positions()[0]
+    w.controller.pick("suggestions", first)
+    qtbot.keyClick(w, Qt.Key.Key_1)  # bob's own label: the row leaves his queue
+    assert session.store.state_of(str(session.row_id_at(first)), T, "bob").label == "no"
+    w.controller.refresh_suggestions(keep_current=False)
+    assert first not in w.suggestion_queue.positions()
+
+
 def test_team_settings_are_saved_with_the_project(
     qtbot: Any, tmp_path: Path, open_window: Any
 ) -> None:

@@ -316,8 +316,7 @@ class LabelController(QObject):
         return ""
 
     def _is_open(self, position: int) -> bool:
-        state = self.session.label_state(self.session.row_id_at(position), self.target)
-        return state.is_empty
+        return team_blind.still_to_label(self.session, position, self.target)
 
     def _entry_for(self, position: int) -> Any:
         from app.core.session import SuggestionEntry

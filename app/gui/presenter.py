@@ -48,7 +48,7 @@ def target_arrays(session: LabelingSession, target: str) -> TargetArrays:
         labels[pos] = state.label
         unsure[pos] = state.unsure
         if state.label is not None or state.unsure:
-            sources[pos] = event.source
+            sources[pos] = team_blind.who(session, event)
     return team_blind.visible_arrays(session, target, TargetArrays(labels, unsure, sources))
 
 
@@ -74,7 +74,8 @@ def label_summary(
             text = f"{name}: <span style='color:#8a8a8a'>hidden until you label it (blind)</span>"
         elif state.label is not None:
             event = session.label_event(row_id, t)
-            who = esc(SOURCE_WORD.get(event.source, event.source)) if event else ""
+            source = team_blind.who(session, event) if event else ""
+            who = esc(SOURCE_WORD.get(source, source))
             text = f"{name}: <b>{esc(state.label)}</b> <span style='color:#8a8a8a'>({who})</span>"
         elif t in predicted:
             conf = 100 * float(confidence[t][position])

@@ -25,7 +25,8 @@ import numpy as np
 from PySide6.QtCore import QObject
 
 from app.core.label_changes import CLASSES
-from app.core.label_state import LabelState
+from app.core.label_state import ADJUDICATION, DATA_FILE, LabelEvent, LabelState
+from app.core.schema import canonical
 
 if TYPE_CHECKING:
     from app.core.label_changes import LabelChange
@@ -93,6 +94,24 @@ def visible_arrays(session: LabelingSession, target: str, arrays: TargetArrays) 
 def visible_state(session: LabelingSession, position: int | None, target: str, state: Any) -> Any:
     """A row's label state as this annotator may see it: nothing until they labelled it."""
     return LabelState() if hides(session, position, target) else state
+
+
+def still_to_label(session: LabelingSession, position: int, target: str) -> bool:
+    """Whether the row is still this annotator's to label: nobody labelled it, or, when the
+    roster splits the work, they have not (a colleague's label leaves an overlap row open,
+    since the second opinion is the point)."""
+    row_id = session.row_id_at(position)
+    me = session.annotator
+    if me and me in session.project.team.annotators:
+        return session.store.state_of(canonical(row_id) or "", target, me).is_empty
+    return session.label_state(row_id, target).is_empty
+
+
+def who(session: LabelingSession, event: LabelEvent) -> str:
+    """The source word of a label, or the colleague's name when someone else made it."""
+    if event.annotator in ("", DATA_FILE, session.annotator) or event.source == ADJUDICATION:
+        return event.source
+    return event.annotator
 
 
 def visible_entries(session: LabelingSession, target: str, entries: list[Any] | None) -> Any:

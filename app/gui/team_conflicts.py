@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SHOWN = 500  # conflicts listed at once: a QTreeWidget fills ~10,000 rows a second
+
 
 def read_only_note(session: LabelingSession) -> str:
     who = session.annotator or "this annotator"
@@ -90,13 +92,15 @@ class ConflictsController(QObject):
         if not session.is_adjudicator(session.annotator):
             entries = team_blind.visible_entries(session, figures.target, entries)
         keep = self.widget.current_position()
+        n = len(entries)
+        entries = entries[:SHOWN]  # the least certain; the list stays quick to fill
         self.entries = entries
         self.widget.set_entries(entries)
         ranked = any(e.quality is not None for e in entries)
         order = "least certain consensus first" if ranked else "fewest agreeing first"
-        n = len(entries)
+        shown = f" (the first {SHOWN:,} shown)" if n > SHOWN else ""
         self.widget.set_status(
-            f"{n:,} sample{'s' if n != 1 else ''} where annotators disagree; {order}."
+            f"{n:,} sample{'s' if n != 1 else ''} where annotators disagree; {order}{shown}."
             if n
             else "No conflicts: wherever two annotators labelled the same sample, they agree."
         )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject
 
 from app.core.label_changes import COLLEAGUE
+from app.gui import team_blind
 from app.gui.docks import TEAM_DOCKS
 from app.gui.status import SyncStatusLabel
 from app.gui.team_blind import BlindViews
@@ -128,6 +129,15 @@ class TeamViews(QObject):
         self.figures.soon()
         w = self.window
         c = w.controller
+        session = self.session
+        position, state = change.position, change.state
+        if change.source == COLLEAGUE and position is not None and state is not None:
+            event = session.label_event(session.row_id_at(position), change.target)
+            if event is not None and not team_blind.hides(session, position, change.target):
+                # "labelled by" names the colleague, as it does when the project is reopened
+                shown = state.label is not None or state.unsure
+                who = team_blind.who(session, event) if shown else None
+                w.table.set_label(change.target, position, state.label, state.unsure, who)
         if (
             change.source == COLLEAGUE
             and change.position == c.current
