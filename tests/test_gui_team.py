@@ -124,7 +124,7 @@ def test_blind_mode_hides_the_model_and_colleagues_until_one_labels(
     assert w.controller.current == pos and session.model(T) is not None
     # The model: no suggestion to accept, no confidence, no chart, no prediction cells.
     assert w.label_bar.suggested() is None and not w.label_bar.accept_button.isEnabled()
-    assert "%" not in w.label_bar.accept_button.text()
+    assert w.label_bar.accept_button.text() == team_blind.ACCEPT_HIDDEN
     assert w.chart.is_empty() and w.chart.placeholder_text() == team_blind.HIDDEN_NOTE
     assert _cell(w, pos, "prediction") == "" and _cell(w, pos, "confidence") == ""
     never = session.position(70)  # nobody labelled it: hidden too

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 HIDDEN_NOTE = "Hidden in blind mode until you label this sample"
 MAP_NOTE = "Blind mode: the model's colours are hidden until you label a sample"
 NO_SUGGESTION = "Blind mode: the model's suggestion is hidden until you label this sample."
+ACCEPT_HIDDEN = "Suggestion hidden (blind mode)"
 SUGGESTION_MODEL_COLUMN = 3  # "Model says" in the suggestion queue
 
 # session -> target -> (labels version, annotator, rows) -> mask, dropped with the session
@@ -176,6 +177,8 @@ class BlindViews(QObject):
         """Say why the chart is empty when blind mode is what empties it."""
         hidden = hides(self.session, position, target)
         self.views.chart.set_placeholder(HIDDEN_NOTE if hidden else None)
+        if hidden:  # the disabled button says why there is nothing to accept
+            self.views.label_bar.accept_button.setText(ACCEPT_HIDDEN)
 
     def settings_changed(self) -> None:
         """The lead switched blind mode (or the roster): redraw what depends on it."""
