@@ -81,7 +81,7 @@ def test_bad_strategy_target_and_features(
         str(tmp_path / "s.json"),
     ]
     assert main([*base, "--target", "label", "--strategy", "telepathy"]) == 2
-    assert "no strategy 'telepathy'" in capsys.readouterr().err
+    assert "--strategy cannot be 'telepathy'" in capsys.readouterr().err
     assert main([*base, "--target", "nope", "--strategy", "margin"]) == 2
     err = capsys.readouterr().err
     _one_sentence(err)
