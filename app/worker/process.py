@@ -144,7 +144,7 @@ class _Server:
             from app.worker.tasks import after_reply
 
             try:
-                after_reply(self.state, request.kind)
+                after_reply(self.state, request.kind, request.payload)
             except Exception:  # only a head start was lost; the job asks again when needed
                 log.exception("After the %s job", request.kind)
 
