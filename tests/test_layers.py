@@ -44,3 +44,17 @@ def test_importing_the_core_loads_no_qt_and_no_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert out.stdout.strip() == ""
+
+
+def test_the_window_is_imported_only_by_its_factory() -> None:
+    """The verbs and helpers of ``app/gui`` see the window through ``window_api``, so the
+    imports run one way: ``main_window`` → its parts, never back."""
+    gui = ROOT / "app" / "gui"
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in [*gui.rglob("*.py"), *(ROOT / "widgets").rglob("*.py")]
+        if path.name not in ("main_window.py", "__init__.py")
+        and "app.gui.main_window" in _imports(path)
+    ]
+    assert offenders == []
+    assert "app.gui.window_api" in _imports(gui / "main_window.py")

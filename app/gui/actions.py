@@ -25,7 +25,7 @@ from app.gui.team_settings_dialog import edit_team
 from widgets.label_bar import class_keys
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 DIGITS = [str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)]
 
@@ -59,7 +59,7 @@ class Actions:
 
 
 def _action(
-    w: MainWindow, text: str, slot: object, keys: list[str] | None = None, tip: str = ""
+    w: Window, text: str, slot: object, keys: list[str] | None = None, tip: str = ""
 ) -> QAction:
     action = QAction(text, w)
     if keys:
@@ -73,7 +73,7 @@ def _action(
     return action
 
 
-def create_actions(w: MainWindow) -> Actions:
+def create_actions(w: Window) -> Actions:
     c = w.controller
     undo = w.undo_stack.createUndoAction(w, "Undo")
     undo.setShortcuts([QKeySequence("Ctrl+Z")])
@@ -202,7 +202,7 @@ def create_actions(w: MainWindow) -> Actions:
     return actions
 
 
-def build_menus(w: MainWindow, a: Actions) -> None:
+def build_menus(w: Window, a: Actions) -> None:
     bar = w.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addAction(a.open)
@@ -254,7 +254,7 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     about.triggered.connect(lambda _checked=False: show_about(w))
 
 
-def _raise_dock(w: MainWindow, key: str) -> None:
+def _raise_dock(w: Window, key: str) -> None:
     dock = w.docks[key]
     dock.show()
     dock.raise_()

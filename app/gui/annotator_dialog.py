@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 from widgets.text import plain_label
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
     from app.gui.settings import GuiSettings
+    from app.gui.window_api import Window
 
 MAX_NAME = 80
 
@@ -139,7 +139,7 @@ class AnnotatorStatus(QToolButton):
         self.setText(f"Annotator: {shown}")
 
 
-def install_status(w: MainWindow) -> AnnotatorStatus:
+def install_status(w: Window) -> AnnotatorStatus:
     """Add the annotator's name to the window's status bar."""
     status = AnnotatorStatus()
     status.set_name(w.session.annotator)
@@ -148,11 +148,11 @@ def install_status(w: MainWindow) -> AnnotatorStatus:
     return status
 
 
-def annotator_status(w: MainWindow) -> AnnotatorStatus | None:
+def annotator_status(w: Window) -> AnnotatorStatus | None:
     return w.findChild(AnnotatorStatus, "annotatorStatus")
 
 
-def change_annotator(w: MainWindow, name: str | None = None) -> None:
+def change_annotator(w: Window, name: str | None = None) -> None:
     """Edit › Annotator name…: ask (unless ``name`` is given), then record it everywhere."""
     from app.gui.settings import save_settings
 

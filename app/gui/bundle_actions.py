@@ -15,14 +15,14 @@ from app.gui import layout_state
 from widgets.text import plain_message
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 log = logging.getLogger(__name__)
 
 BUNDLE_FILTER = "Labelwright bundle (*.lwbundle)"
 
 
-def export_bundle_dialog(w: MainWindow) -> None:
+def export_bundle_dialog(w: Window) -> None:
     start = (
         Path(w.settings.last_directory or Path.home()) / f"{w.session.project.path.stem}.lwbundle"
     )
@@ -42,7 +42,7 @@ def export_bundle_dialog(w: MainWindow) -> None:
     export_bundle_to(w, path, include_data=answer == QMessageBox.StandardButton.Yes)
 
 
-def needs_retrain(w: MainWindow) -> bool:
+def needs_retrain(w: Window) -> bool:
     session = w.session
     return any(
         len(set(session.labels(t).values())) >= 2
@@ -51,7 +51,7 @@ def needs_retrain(w: MainWindow) -> bool:
     )
 
 
-def export_bundle_to(w: MainWindow, path: str, include_data: bool = False) -> None:
+def export_bundle_to(w: Window, path: str, include_data: bool = False) -> None:
     """Write the bundle once the models match the labels; the fit runs in the worker."""
     layout_state.save(w)  # the bundle carries the layout as it is now
     if needs_retrain(w):
@@ -75,7 +75,7 @@ def export_bundle_to(w: MainWindow, path: str, include_data: bool = False) -> No
     _write(w, path, include_data)
 
 
-def _forget_pending(w: MainWindow) -> None:
+def _forget_pending(w: Window) -> None:
     pending = w.pending_bundle_export
     if pending is not None:
         w.jobs.sig_models_updated.disconnect(pending[0])
@@ -83,7 +83,7 @@ def _forget_pending(w: MainWindow) -> None:
         w.pending_bundle_export = None
 
 
-def _write(w: MainWindow, path: str, include_data: bool) -> None:
+def _write(w: Window, path: str, include_data: bool) -> None:
     from app.core.bundle import export_bundle
 
     QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

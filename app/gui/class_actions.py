@@ -33,13 +33,13 @@ from widgets.text import plain_label
 
 if TYPE_CHECKING:
     from app.core.class_changes import ClassChange
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 
 class ClassCommand(QUndoCommand):
     """One class change on the window's undo stack (already applied when pushed)."""
 
-    def __init__(self, text: str, target: str, on_applied: Callable[[bool], None], w: MainWindow):
+    def __init__(self, text: str, target: str, on_applied: Callable[[bool], None], w: Window):
         super().__init__(text)
         self._w = w
         self._first = True
@@ -58,7 +58,7 @@ class ClassCommand(QUndoCommand):
         self._on_applied(True)
 
 
-def refresh_classes(w: MainWindow, target: str, mapping: dict[str, str] | None = None) -> None:
+def refresh_classes(w: Window, target: str, mapping: dict[str, str] | None = None) -> None:
     """Make every view follow ``target``'s classes after a change, and retrain soon.
 
     ``mapping`` (old class → new) renames the current predictions until the next
@@ -85,7 +85,7 @@ Report = Callable[[str], None]
 
 
 def _apply(
-    w: MainWindow,
+    w: Window,
     target: str,
     text: str,
     change: Callable[[], ClassChange],
@@ -110,7 +110,7 @@ def _apply(
 
 
 def add_class(
-    w: MainWindow, name: str, target: str | None = None, report: Report | None = None
+    w: Window, name: str, target: str | None = None, report: Report | None = None
 ) -> bool:
     t = target or w.controller.target
     text = f"Add class {name.strip()}"
@@ -118,7 +118,7 @@ def add_class(
 
 
 def rename_class(
-    w: MainWindow, old: str, new: str, target: str | None = None, report: Report | None = None
+    w: Window, old: str, new: str, target: str | None = None, report: Report | None = None
 ) -> bool:
     t = target or w.controller.target
     text = f"Rename class {old} to {new.strip()}"
@@ -126,7 +126,7 @@ def rename_class(
 
 
 def merge_classes(
-    w: MainWindow,
+    w: Window,
     sources: list[str],
     into: str,
     target: str | None = None,
@@ -231,7 +231,7 @@ class ClassChangeDialog(QDialog):
             self.into_combo.setCurrentText(chosen[0])
 
 
-def class_change_dialog(w: MainWindow, mode: str) -> ClassChangeDialog:
+def class_change_dialog(w: Window, mode: str) -> ClassChangeDialog:
     """Open the form for ``mode``; OK applies the change to the current target."""
     target = w.controller.target
     dialog = ClassChangeDialog(mode, target, list(w.session.schema.target(target).classes), w)

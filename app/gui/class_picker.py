@@ -27,7 +27,7 @@ from widgets.label_bar import class_keys
 from widgets.text import plain_label
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 ROLE_CLASS = Qt.ItemDataRole.UserRole
 ROLE_INDEX = Qt.ItemDataRole.UserRole + 1
@@ -201,7 +201,7 @@ class ClassPicker(QDialog):
         return super().eventFilter(watched, event)
 
 
-def open_class_picker(w: MainWindow) -> ClassPicker | None:
+def open_class_picker(w: Window) -> ClassPicker | None:
     """C or /: pick any class of the current target for the current sample."""
     c = w.controller
     if c.current is None:

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QSplitter, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 DOCKS = {
     "suggestions": "Suggestions",
@@ -44,7 +44,7 @@ def _wrap(*widgets: QWidget, stretch: tuple[int, ...] = ()) -> QWidget:
     return box
 
 
-def build_docks(w: MainWindow) -> dict[str, QDockWidget]:
+def build_docks(w: Window) -> dict[str, QDockWidget]:
     """One dock per view; the window's widgets must exist already."""
     from widgets.agreement_view import AgreementView
     from widgets.conflicts_queue import ConflictsQueue
@@ -81,7 +81,7 @@ def build_docks(w: MainWindow) -> dict[str, QDockWidget]:
     return docks
 
 
-def apply_default_layout(w: MainWindow, docks: dict[str, QDockWidget]) -> None:
+def apply_default_layout(w: Window, docks: dict[str, QDockWidget]) -> None:
     """Place every dock where a first-day expert finds it (also 'Reset layout')."""
     for dock in docks.values():
         dock.setFloating(False)
@@ -102,7 +102,7 @@ def apply_default_layout(w: MainWindow, docks: dict[str, QDockWidget]) -> None:
     size_docks(w, docks)
 
 
-def show_docks(w: MainWindow, docks: dict[str, QDockWidget]) -> None:
+def show_docks(w: Window, docks: dict[str, QDockWidget]) -> None:
     """Every dock, the team's only on a team project (View lists them for anybody)."""
     from app.gui.team_window import is_team_project
 
@@ -111,7 +111,7 @@ def show_docks(w: MainWindow, docks: dict[str, QDockWidget]) -> None:
         dock.setVisible(team or key not in TEAM_DOCKS)
 
 
-def size_docks(w: MainWindow, docks: dict[str, QDockWidget]) -> None:
+def size_docks(w: Window, docks: dict[str, QDockWidget]) -> None:
     """The default proportions; call again once the window is shown (sizes need a layout)."""
     horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
     width = max(w.width(), 1200)

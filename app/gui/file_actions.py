@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog
 from app.core.errors import UserError
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +25,11 @@ EXPORT_FILTER = "CSV (*.csv);;Parquet (*.parquet)"
 BIG_EXPORT = 200_000
 
 
-def _start_directory(w: MainWindow) -> str:
+def _start_directory(w: Window) -> str:
     return w.settings.last_directory or str(Path.home())
 
 
-def open_dialog(w: MainWindow) -> None:
+def open_dialog(w: Window) -> None:
     path, _ = QFileDialog.getOpenFileName(
         w, "Open data or project", _start_directory(w), OPEN_FILTER
     )
@@ -37,7 +37,7 @@ def open_dialog(w: MainWindow) -> None:
         open_in_new_window(w, path)
 
 
-def open_in_new_window(w: MainWindow, path: str) -> None:
+def open_in_new_window(w: Window, path: str) -> None:
     """Open ``path`` in a new window; this one closes once the new one is up."""
     from app.gui import create_main_window
 
@@ -55,7 +55,7 @@ def open_in_new_window(w: MainWindow, path: str) -> None:
     w.close()
 
 
-def export_dialog(w: MainWindow) -> None:
+def export_dialog(w: Window) -> None:
     stem = w.session.project.path.stem
     start = str(Path(_start_directory(w)) / f"{stem}-labels.csv")
     path, chosen = QFileDialog.getSaveFileName(w, "Export labels", start, EXPORT_FILTER)
@@ -66,7 +66,7 @@ def export_dialog(w: MainWindow) -> None:
     export_to(w, path)
 
 
-def export_to(w: MainWindow, path: str) -> None:
+def export_to(w: Window, path: str) -> None:
     """Write the labelled data; small projects inline, big ones in a worker."""
     session = w.session
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from widgets.text import plain_label
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 WIDGET_KEYS = [
     ("↑  ↓", "Move through the focused list, table or queue"),
@@ -65,7 +65,7 @@ def key_text(action: QAction) -> str:
     return "  or  ".join(k for k in keys if k)
 
 
-def shortcut_rows(w: MainWindow) -> list[ShortcutRow]:
+def shortcut_rows(w: Window) -> list[ShortcutRow]:
     """Every visible action with a key, grouped by the menu it sits in, in menu order."""
     rows: list[ShortcutRow] = []
     seen: set[int] = set()
@@ -180,7 +180,7 @@ class ShortcutsDialog(QDialog):
         return next((r.keys for r in self.rows if r.text == text), None)
 
 
-def show_shortcuts(w: MainWindow) -> ShortcutsDialog:
+def show_shortcuts(w: Window) -> ShortcutsDialog:
     dialog = ShortcutsDialog(shortcut_rows(w), w)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
@@ -223,7 +223,7 @@ class QuickGuideDialog(QDialog):
         self.resize(720, 560)
 
 
-def show_quick_guide(w: MainWindow) -> QuickGuideDialog:
+def show_quick_guide(w: Window) -> QuickGuideDialog:
     dialog = QuickGuideDialog(quick_guide(), w)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()

@@ -21,7 +21,7 @@ from app.gui.docks import apply_default_layout, show_docks, size_docks
 from app.gui.settings import LAYOUT_VERSION, save_settings
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def _decode(text: object) -> QByteArray | None:
         return None
 
 
-def restore(w: MainWindow) -> bool:
+def restore(w: Window) -> bool:
     """Restore geometry and docks; True when a saved dock state was applied."""
     settings = w.settings
     geometry = _decode(settings.geometry)
@@ -66,7 +66,7 @@ def restore(w: MainWindow) -> bool:
     return False
 
 
-def reset(w: MainWindow) -> None:
+def reset(w: Window) -> None:
     """Back to the default arrangement."""
     if not w.restoreState(w.default_state, LAYOUT_VERSION):
         apply_default_layout(w, w.docks)
@@ -76,7 +76,7 @@ def reset(w: MainWindow) -> None:
     size_docks(w, w.docks)
 
 
-def hide_stray_tab_bars(w: MainWindow) -> None:
+def hide_stray_tab_bars(w: Window) -> None:
     """Work around Qt 6.12 leaving old dock tab bars visible after ``restoreState``.
 
     Each restore creates a fresh tab bar for a tabbed dock group but leaves the
@@ -93,14 +93,14 @@ def hide_stray_tab_bars(w: MainWindow) -> None:
         newest[key] = bar
 
 
-def _restore_plot_settings(w: MainWindow) -> None:
+def _restore_plot_settings(w: Window) -> None:
     mode = w.session.project.layout.get("color_mode")
     if isinstance(mode, str):
         with contextlib.suppress(ValueError):
             w.overview.set_color_mode(mode)
 
 
-def save(w: MainWindow) -> None:
+def save(w: Window) -> None:
     """Persist the layout in the settings file and the view choices in the project."""
     state = _encode(w.saveState(LAYOUT_VERSION))
     settings = w.settings

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QUndoStack
-from PySide6.QtWidgets import QComboBox, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QToolBar, QWidget
 
 from app.gui import layout_state
 from app.gui.actions import build_menus, create_actions, update_class_actions
@@ -35,6 +35,7 @@ from app.gui.settings import GuiSettings
 from app.gui.status import JobStatusWidget
 from app.gui.team_window import install_team
 from app.gui.views import Views
+from app.gui.window_api import Window
 from app.gui.workers import TaskRunner
 from models.strategies import offered
 from widgets.text import plain_label
@@ -58,7 +59,7 @@ def keys_hint(classes: list[str], keys: dict[str, int]) -> str:
     return "Keys:  " + " · ".join([*keyed, *more, *rest])
 
 
-class MainWindow(QMainWindow):
+class MainWindow(Window):
     """One project open for labelling."""
 
     sig_ready = Signal()  # the first model and its suggestions are shown

@@ -33,7 +33,7 @@ from widgets.text import plain_label
 
 if TYPE_CHECKING:
     from app.core.bundle_merge import MergeReport
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
     from app.gui.workers import TaskRunner
 
 BUNDLE_FILTER = "Labelwright bundle (*.lwbundle)"
@@ -215,7 +215,7 @@ class MergeDialog(QDialog):
             self.bundles.takeItem(self.bundles.row(item))
 
 
-def open_merge_dialog(w: MainWindow) -> MergeDialog:
+def open_merge_dialog(w: Window) -> MergeDialog:
     """File › Merge bundles…; the merged project opens in a new window when asked."""
     from app.gui.file_actions import open_in_new_window
 

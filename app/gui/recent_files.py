@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMenu
 from widgets.text import tip
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 MAX_SHOWN_CHARS = 90
 
@@ -29,7 +29,7 @@ def shown_path(path: str, limit: int = MAX_SHOWN_CHARS) -> str:
     return path[: keep // 3] + "…" + path[-(keep - keep // 3) :]
 
 
-def build_recent_menu(w: MainWindow, parent: QMenu) -> QMenu:
+def build_recent_menu(w: Window, parent: QMenu) -> QMenu:
     """Add the 'Open Recent' submenu to ``parent``; it is refilled each time it opens."""
     menu = parent.addMenu("Open &Recent")
     menu.setObjectName("recentMenu")
@@ -39,7 +39,7 @@ def build_recent_menu(w: MainWindow, parent: QMenu) -> QMenu:
     return menu
 
 
-def fill_recent_menu(w: MainWindow, menu: QMenu) -> None:
+def fill_recent_menu(w: Window, menu: QMenu) -> None:
     menu.clear()
     recent = list(w.settings.recent)
     missing = [p for p in recent if not Path(p).exists()]
@@ -65,13 +65,13 @@ def fill_recent_menu(w: MainWindow, menu: QMenu) -> None:
     clear.triggered.connect(lambda _c=False: _forget(w, recent))
 
 
-def open_recent(w: MainWindow, path: str) -> None:
+def open_recent(w: Window, path: str) -> None:
     from app.gui.file_actions import open_in_new_window
 
     open_in_new_window(w, path)
 
 
-def _forget(w: MainWindow, paths: list[str]) -> None:
+def _forget(w: Window, paths: list[str]) -> None:
     from app.gui.settings import save_settings
 
     w.settings.forget(paths)

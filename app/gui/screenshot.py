@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QThread
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ TIMEOUT_S = 60.0
 
 
 def wait_until_ready(
-    window: MainWindow, timeout_s: float = TIMEOUT_S, failures: list[str] | None = None
+    window: Window, timeout_s: float = TIMEOUT_S, failures: list[str] | None = None
 ) -> bool:
     """Process events until the first model, its suggestions, the map and the curve are in.
 
@@ -55,7 +55,7 @@ def wait_until_ready(
     return False
 
 
-def take_screenshot(window: MainWindow, out: str | Path, timeout_s: float = TIMEOUT_S) -> int:
+def take_screenshot(window: Window, out: str | Path, timeout_s: float = TIMEOUT_S) -> int:
     """Write the window to ``out`` once the first model is shown; UserError if it never is."""
     from app.core.errors import UserError
 
@@ -90,7 +90,7 @@ def take_screenshot(window: MainWindow, out: str | Path, timeout_s: float = TIME
     return 0
 
 
-def _models_shown(window: MainWindow) -> str:
+def _models_shown(window: Window) -> str:
     """', showing the model of T (N labels)' for each trained target, so scripts can check."""
     shown = []
     for target in window.session.targets:

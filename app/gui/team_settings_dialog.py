@@ -38,7 +38,7 @@ from widgets.text import plain_label
 
 if TYPE_CHECKING:
     from app.core.session import LabelingSession
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 ROSTER, ADJUDICATOR = 1, 2
 
@@ -206,7 +206,7 @@ def apply_team(
             send(lambda: send_team(*request))
 
 
-def edit_team(w: MainWindow, on_saved: Callable[[], None]) -> TeamSettingsDialog:
+def edit_team(w: Window, on_saved: Callable[[], None]) -> TeamSettingsDialog:
     """Open the dialog; Save applies the rules and calls ``on_saved`` for the views."""
     from app.gui.errors import user_message
 

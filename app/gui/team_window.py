@@ -27,7 +27,7 @@ from widgets.conflicts_queue import ConflictsQueue
 if TYPE_CHECKING:
     from app.core.label_changes import LabelChange
     from app.core.session import LabelingSession
-    from app.gui.main_window import MainWindow
+    from app.gui.window_api import Window
 
 
 def is_team_project(session: LabelingSession) -> bool:
@@ -68,7 +68,7 @@ class AgreementController(QObject):
 class TeamViews(QObject):
     """Everything the team features add to one window."""
 
-    def __init__(self, w: MainWindow) -> None:
+    def __init__(self, w: Window) -> None:
         super().__init__(w)
         session = w.session
         self.session = session
@@ -172,6 +172,6 @@ class TeamViews(QObject):
         return False
 
 
-def install_team(w: MainWindow) -> TeamViews:
+def install_team(w: Window) -> TeamViews:
     """Add the team features to a window whose views, docks and helpers exist."""
     return TeamViews(w)
