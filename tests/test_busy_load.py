@@ -84,7 +84,7 @@ def test_bench_reports_quiet_and_loaded_figures(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(out.read_text())
     assert results["load"] == 1
-    for key in ("scoring_ratio", "rescore_ratio", "retrain_s"):
+    for key in ("scoring_ratio", "rescore_ratio", "retrain_s", "retrain_multiclass_s"):
         assert results[key] > 0 and results["loaded"][key] > 0, key
         assert results["budgets"][key]["loaded_verdict"] in ("ok", "OVER BUDGET")
     assert results["loaded"]["max_abs_diff"] < 1e-6
