@@ -70,8 +70,9 @@ def estimate_at_stop(found: dict[str, Any]) -> Any:
     return hook
 
 
-def one(name: str, strategy: str, seed: int) -> dict[str, Any]:
-    batch, budget, per_class = PLANS[name]
+def one(name: str, strategy: str, seed: int, budget: int | None = None) -> dict[str, Any]:
+    batch, planned, per_class = PLANS[name]
+    budget = budget or planned
     found: dict[str, Any] = {}
     doc = sim_harness.run(
         datasets.SETS[name](),
@@ -121,6 +122,7 @@ def main() -> int:
     parser.add_argument("--sets", nargs="+", default=list(PLANS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--strategy", default="margin")
+    parser.add_argument("--budget", type=int, default=None, help="instead of each set's plan")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     lines = [
@@ -134,7 +136,7 @@ def main() -> int:
     ]
     print("\n".join(lines), flush=True)
     for name in args.sets:
-        rows = [one(name, args.strategy, s) for s in args.seeds]
+        rows = [one(name, args.strategy, s, args.budget) for s in args.seeds]
         for r in rows:
             print(f"  {name} {r}", file=sys.stderr, flush=True)
         stopped = [r for r in rows if r["stop_at"] is not None]
