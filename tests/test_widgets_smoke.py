@@ -67,7 +67,7 @@ def test_widget_builds_shows_shrinks_and_grabs(qtbot: Any, cls: type[QWidget]) -
 
 
 def _entries() -> list[Any]:
-    from app.core.session import ReviewEntry, SuggestionEntry
+    from app.core.session_queues import ReviewEntry, SuggestionEntry
 
     sugg = [SuggestionEntry(f"P{i}", i, 0.9, "uncertain", "yes", 0.55) for i in range(5)]
     review = [ReviewEntry(f"P{i}", i, "no", "yes", 0.8, i == 0) for i in range(3)]

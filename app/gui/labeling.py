@@ -319,7 +319,7 @@ class LabelController(QObject):
         return team_blind.still_to_label(self.session, position, self.target)
 
     def _entry_for(self, position: int) -> Any:
-        from app.core.session import SuggestionEntry
+        from app.core.session_queues import SuggestionEntry
 
         predicted = self.jobs.predicted.get(self.target)
         conf = self.jobs.confidence.get(self.target)

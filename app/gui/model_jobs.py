@@ -34,7 +34,8 @@ from models.stopping import StopMonitor
 
 if TYPE_CHECKING:
     from app.core.label_changes import LabelChange
-    from app.core.session import LabelingSession, SuggestionEntry
+    from app.core.session import LabelingSession
+    from app.core.session_queues import SuggestionEntry
     from app.gui.label_stream import LabelStream
 
 log = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ class ModelJobs(QObject):
         return "training" if self.runner.is_busy("train") or self._debounce.isActive() else "stale"
 
     def _on_trained(self, views: TrainedViews, current: bool) -> None:
-        from app.core.session import TrainingResult
+        from app.core.session_models import TrainingResult
 
         reply = views.reply
         fitted = {n: (t.fitted if t is not None else None) for n, t in reply.targets.items()}
@@ -267,7 +268,7 @@ class ModelJobs(QObject):
 
     def _entries_for(self, picks: list[payloads.Pick]) -> list[SuggestionEntry]:
         from app.core.schema import typed
-        from app.core.session import SuggestionEntry
+        from app.core.session_queues import SuggestionEntry
 
         session = self.session
         return [
