@@ -14,21 +14,11 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
+from app.core.label_state import EVENT_COLUMNS
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 
-REQUIRED_COLUMNS = {
-    "id",
-    "row_id",
-    "target",
-    "label",
-    "unsure",
-    "annotator",
-    "source",
-    "model_version",
-    "confidence",
-    "time",
-    "note",
-}
+REQUIRED_COLUMNS = set(EVENT_COLUMNS)
 
 # One SQL pass finds the first event whose stored types are not the ones the app writes:
 # a label stored as binary data, a time stored as text, and so on.
