@@ -195,7 +195,7 @@ def create_actions(w: Window) -> Actions:
             "Samples whose annotators disagree, least certain first",
         ),
     )
-    w.label_bar.sig_more_classes.connect(actions.pick_class.trigger)
+    w.views.label_bar.sig_more_classes.connect(actions.pick_class.trigger)
     for digit in DIGITS:
         action = _action(w, f"Key {digit}", lambda _c=False, d=digit: c.label_key(d), [digit])
         actions.classes.append(action)

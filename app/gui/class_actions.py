@@ -73,7 +73,7 @@ def refresh_classes(w: Window, target: str, mapping: dict[str, str] | None = Non
         w.jobs.predicted[target] = np.array(
             [mapping.get(str(p), p) for p in predicted.tolist()], dtype=object
         )
-    w.table.set_target(target, target_arrays(session, target), classes)
+    w.views.table.set_target(target, target_arrays(session, target), classes)
     if target == w.controller.target:
         w.set_target(target, force=True)
     w.update_map_labels(target)

@@ -51,19 +51,19 @@ def build_docks(w: Window) -> dict[str, QDockWidget]:
 
     explain = QSplitter(Qt.Orientation.Vertical)
     explain.setObjectName("explainSplitter")
-    explain.addWidget(w.chart)
-    explain.addWidget(w.shape)
+    explain.addWidget(w.views.chart)
+    explain.addWidget(w.views.shape)
     explain.setStretchFactor(0, 3)
     explain.setStretchFactor(1, 2)
     explain.setChildrenCollapsible(False)
     contents = {
-        "suggestions": w.suggestion_queue,
-        "sample": _wrap(w.sample_view, w.label_bar, stretch=(1, 0)),
+        "suggestions": w.views.suggestion_queue,
+        "sample": _wrap(w.views.sample_view, w.views.label_bar, stretch=(1, 0)),
         "explain": explain,
-        "review": w.review_queue,
-        "table": w.table,
-        "overview": w.overview,
-        "model": w.model_panel,
+        "review": w.views.review_queue,
+        "table": w.views.table,
+        "overview": w.views.overview,
+        "model": w.views.model_panel,
         "conflicts": ConflictsQueue(),
         "agreement": AgreementView(),
     }

@@ -97,7 +97,7 @@ def _restore_plot_settings(w: Window) -> None:
     mode = w.session.project.layout.get("color_mode")
     if isinstance(mode, str):
         with contextlib.suppress(ValueError):
-            w.overview.set_color_mode(mode)
+            w.views.overview.set_color_mode(mode)
 
 
 def save(w: Window) -> None:
@@ -113,7 +113,7 @@ def save(w: Window) -> None:
     layout.update(
         {
             "target": w.controller.target,
-            "color_mode": w.overview.color_mode(),
+            "color_mode": w.views.overview.color_mode(),
             "window_state": state,
             "layout_version": LAYOUT_VERSION,
         }

@@ -48,7 +48,7 @@ def wait_until_ready(
             and not window.runner.is_busy("project")
             and not window.runner.is_busy("curve")
             and not window.deferred.pending()
-            and window.overview.drawn_point_count() > 0
+            and window.views.overview.drawn_point_count() > 0
         ):
             return True
         QThread.msleep(10)

@@ -137,7 +137,7 @@ class TeamViews(QObject):
                 # "labelled by" names the colleague, as it does when the project is reopened
                 shown = state.label is not None or state.unsure
                 who = team_blind.who(session, event) if shown else None
-                w.table.set_label(change.target, position, state.label, state.unsure, who)
+                w.views.table.set_label(change.target, position, state.label, state.unsure, who)
         if (
             change.source == COLLEAGUE
             and change.position == c.current

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
     from app.core.session import LabelingSession
     from app.gui.deferred import DeferredSteps
-    from app.gui.errors import MessageBanner
     from app.gui.label_stream import LabelStream
     from app.gui.label_views import LabelViews
     from app.gui.labeling import LabelController
@@ -26,18 +25,8 @@ if TYPE_CHECKING:
     from app.gui.presenter import SamplePresenter
     from app.gui.result_views import JobResultViews
     from app.gui.settings import GuiSettings
-    from app.gui.status import ModelStatusLabel
     from app.gui.views import Views
     from app.gui.workers import TaskRunner
-    from widgets.contributions_chart import ContributionChart
-    from widgets.label_bar import LabelBar
-    from widgets.model_panel import ModelPanel
-    from widgets.overview_map import OverviewMap
-    from widgets.review_queue import ReviewQueue
-    from widgets.sample_view import SampleView
-    from widgets.samples_table import SamplesTable
-    from widgets.shape_curve import ShapeCurveWidget
-    from widgets.suggestion_queue import SuggestionQueue
 
     class Window(QMainWindow):
         """The window as its verbs see it (``app.gui.main_window.MainWindow`` is one)."""
@@ -58,18 +47,6 @@ if TYPE_CHECKING:
         docks: dict[str, QDockWidget]
         actions_: Any  # app.gui.actions.Actions (a verb module itself)
         team: Any  # app.gui.team_window.TeamViews (likewise)
-        table: SamplesTable
-        sample_view: SampleView
-        label_bar: LabelBar
-        chart: ContributionChart
-        shape: ShapeCurveWidget
-        suggestion_queue: SuggestionQueue
-        review_queue: ReviewQueue
-        overview: OverviewMap
-        model_panel: ModelPanel
-        banner: MessageBanner
-        model_status: ModelStatusLabel
-        counts_label: QLabel
         keys_hint: QLabel
         target_combo: QComboBox
         class_key_map: dict[str, int]
