@@ -259,3 +259,34 @@ def test_fuzzed_label_logs_only_give_sentences(base_project: Path, data: st.Data
         LabelingSession.open(folder / "h.lwproj").close()
     except UserError as exc:
         assert "\n" not in str(exc)
+
+
+def test_a_damaged_page_with_bytes_that_are_not_utf8_is_a_sentence(base_project: Path) -> None:
+    """Found by the fuzzer above: SQLite's own check quotes the damaged bytes back."""
+    folder = base_project.parent / "not_utf8"
+    folder.mkdir(exist_ok=True)
+    for name in ("h.csv", "h.lwproj", "h.lwlabels"):
+        (folder / name).write_bytes((base_project.parent / name).read_bytes())
+    log = folder / "h.lwlabels"
+    raw = bytearray(log.read_bytes())
+    raw[3417 : 3417 + 8] = b"\x00\x00\x00\x00\x00\x00\x00\x80"
+    log.write_bytes(bytes(raw))
+    with pytest.raises(UserError) as caught:
+        LabelingSession.open(folder / "h.lwproj").close()
+    assert "h.lwlabels" in str(caught.value) and "\n" not in str(caught.value)
+    assert "damaged" in str(caught.value)
+
+
+def test_a_label_that_is_not_utf8_is_a_sentence(base_project: Path) -> None:
+    """Damage inside a cell passes SQLite's page check; reading it must still be a sentence."""
+    folder = base_project.parent / "cell_not_utf8"
+    folder.mkdir(exist_ok=True)
+    for name in ("h.csv", "h.lwproj", "h.lwlabels"):
+        (folder / name).write_bytes((base_project.parent / name).read_bytes())
+    with contextlib.closing(sqlite3.connect(folder / "h.lwlabels")) as conn:
+        conn.execute("UPDATE events SET note = CAST(X'80FF' AS TEXT) WHERE id = 1")
+        conn.commit()
+    with pytest.raises(UserError) as caught:
+        LabelingSession.open(folder / "h.lwproj").close()
+    assert "h.lwlabels" in str(caught.value) and "\n" not in str(caught.value)
+    assert "damaged" in str(caught.value)

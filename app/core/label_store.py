@@ -512,7 +512,7 @@ def write_error(path: Path, exc: sqlite3.Error, verb: str) -> UserError:
             f"Another program is holding the label log {path.name}, so {what}; close it and "
             "try again."
         )
-    if code == sqlite3.SQLITE_CORRUPT or "malformed" in text:
+    if code == sqlite3.SQLITE_CORRUPT or "malformed" in text or "decode to utf-8" in text:
         return UserError(
             f"The label log {path.name} is damaged, so {what}; restore it from a backup or a "
             "bundle (Labelwright has not changed it)."

@@ -87,7 +87,7 @@ def connect_existing(path: Path, timeout: float) -> sqlite3.Connection:
 def verify(conn: sqlite3.Connection, path: Path) -> bool:
     """Sound pages and our tables; returns False for an empty database (no tables at all)."""
     try:
-        result = conn.execute("PRAGMA quick_check(1)").fetchone()
+        result = _quick_check(conn)
         if not result or result[0] != "ok":
             detail = str(result[0]) if result else "no answer"
             detail = " ".join(detail.replace("*** in database main ***", "").split())
@@ -109,6 +109,10 @@ def verify(conn: sqlite3.Connection, path: Path) -> bool:
         bad = conn.execute(_BAD_EVENT).fetchone()
     except sqlite3.DatabaseError as exc:
         raise classify(path, exc) from exc
+    except UnicodeDecodeError as exc:  # a damaged page can hold names that are not UTF-8
+        raise StoreError(
+            "damaged", f"The label log {path.name} is damaged (text that is not UTF-8)."
+        ) from exc
     if bad is not None:
         raise StoreError(
             "bad_event",
@@ -116,6 +120,17 @@ def verify(conn: sqlite3.Connection, path: Path) -> bool:
             "(for example binary data where a label belongs).",
         )
     return True
+
+
+def _quick_check(conn: sqlite3.Connection) -> tuple[str] | None:
+    """SQLite's own check; its report quotes damaged bytes, which need not be UTF-8."""
+    factory = conn.text_factory
+    conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
+    try:
+        row: tuple[str] | None = conn.execute("PRAGMA quick_check(1)").fetchone()
+        return row
+    finally:
+        conn.text_factory = factory
 
 
 def classify(path: Path, exc: sqlite3.Error) -> StoreError:
