@@ -286,6 +286,15 @@ def test_a_label_that_is_not_utf8_is_a_sentence(base_project: Path) -> None:
     with contextlib.closing(sqlite3.connect(folder / "h.lwlabels")) as conn:
         conn.execute("UPDATE events SET note = CAST(X'80FF' AS TEXT) WHERE id = 1")
         conn.commit()
+    _refused_as_damaged(folder)
+    with contextlib.closing(sqlite3.connect(folder / "h.lwlabels")) as conn:
+        conn.execute("UPDATE events SET note = '' WHERE id = 1")
+        conn.execute("UPDATE meta SET value = CAST(X'802E637376' AS TEXT) WHERE key='data_name'")
+        conn.commit()
+    _refused_as_damaged(folder)
+
+
+def _refused_as_damaged(folder: Path) -> None:
     with pytest.raises(UserError) as caught:
         LabelingSession.open(folder / "h.lwproj").close()
     assert "h.lwlabels" in str(caught.value) and "\n" not in str(caught.value)

@@ -106,6 +106,9 @@ class LabelStore:
             if not has_tables:
                 self._conn.executescript(_CREATE)
             self._check_version()
+            # Every meta value is read once here, as every event is below: text a damaged
+            # page left undecodable then fails inside this try, as damage, not later.
+            self._conn.execute("SELECT key, value FROM meta").fetchall()
             self.log_id = self._read_log_id()
             self._by: dict[tuple[str, str], dict[str, LabelEvent]] = {}
             self._adjudication: dict[tuple[str, str], LabelEvent] = {}
