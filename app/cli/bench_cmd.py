@@ -67,8 +67,8 @@ def bench_retrain(quick: bool) -> dict[str, Any]:
         "retrain_s": binary["median_s"],
         "retrain_max_s": binary["max_s"],
         "retrain_first_s": binary["first_s"],
-        "retrain_rows": 2000,
-        "retrain_features": 20,
+        "retrain_rows": binary["labels"],
+        "retrain_features": binary["features"],
         "retrain_multiclass_s": multi["median_s"],
         "retrain_multiclass_max_s": multi["max_s"],
     }

@@ -20,7 +20,14 @@ from app.core import class_changes, log_sync
 from app.core.class_changes import CLASS_SOURCE, ClassChange
 from app.core.errors import UserError
 from app.core.label_state import ADJUDICATION, EVENT_COLUMNS, LabelEvent, LabelState, decide
-from app.core.log_file import StoreError, check_existing, close_quietly, connect_existing, verify
+from app.core.log_file import (
+    StoreError,
+    check_existing,
+    close_quietly,
+    connect_existing,
+    is_damage,
+    verify,
+)
 
 __all__ = [
     "ADJUDICATION",
@@ -515,7 +522,7 @@ def write_error(path: Path, exc: sqlite3.Error, verb: str) -> UserError:
             f"Another program is holding the label log {path.name}, so {what}; close it and "
             "try again."
         )
-    if code == sqlite3.SQLITE_CORRUPT or "malformed" in text or "decode to utf-8" in text:
+    if is_damage(exc):
         return UserError(
             f"The label log {path.name} is damaged, so {what}; restore it from a backup or a "
             "bundle (Labelwright has not changed it)."

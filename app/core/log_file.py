@@ -133,11 +133,21 @@ def _quick_check(conn: sqlite3.Connection) -> tuple[str] | None:
         conn.text_factory = factory
 
 
+def is_damage(exc: sqlite3.Error) -> bool:
+    """SQLite's word for a damaged file, or text in it that a damaged page left undecodable."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    text = str(exc).lower()
+    return (
+        code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+        or "malformed" in text
+        or "decode to utf-8" in text
+    )
+
+
 def classify(path: Path, exc: sqlite3.Error) -> StoreError:
     """Damage is damage; a full disk or a file SQLite cannot open is said as such."""
     detail = " ".join(str(exc).split())[:80]
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "malformed" in detail:
+    if is_damage(exc):
         return StoreError("damaged", f"The label log {path.name} is damaged ({detail}).")
     if _disk_full(path):
         return StoreError(
