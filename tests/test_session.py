@@ -45,7 +45,7 @@ def test_open_creates_project_beside_data_and_leaves_data_alone(tmp_path: Path) 
     assert path.read_bytes() == before
 
 
-def test_chained_target_uses_upstream_label_or_probability(mixed: LabelingSession) -> None:
+def test_chained_target_uses_upstream_label_or_prediction(mixed: LabelingSession) -> None:
     mixed.retrain()
     a_model, b_model = mixed.model("a_label"), mixed.model("b_label")
     assert a_model is not None and b_model is not None
@@ -53,26 +53,25 @@ def test_chained_target_uses_upstream_label_or_probability(mixed: LabelingSessio
     every_row = list(range(mixed.n_rows))
     chained = mixed.design_rows("b_label", every_row)["a_label"].to_numpy()
     labels = mixed.labels("a_label")
-    # A labelled row is certain: 1 for the second class ("pos"), 0 for the first.
     for rid, value in labels.items():
-        assert chained[mixed.position(rid)] == (1.0 if value == "pos" else 0.0)
-    # Elsewhere the chained target sees how sure the upstream model is, not just its guess.
+        assert chained[mixed.position(rid)] == value
     unlabelled = [p for p in range(mixed.n_rows) if mixed.row_id_at(p) not in labels]
-    assert np.allclose(chained[unlabelled], a_model.proba[unlabelled, 1])
-    assert len(set(np.round(chained[unlabelled], 6))) > 2
+    predicted = a_model.predicted
+    assert all(chained[p] == predicted[p] for p in unlabelled)
+    # Chains work from the first labels: with no model yet the chained column is empty.
     assert mixed.schema.training_order() == ["a_label", "b_label"]
 
 
-def test_chained_target_can_see_the_upstream_hard_prediction() -> None:
+def test_chained_columns_as_hard_prediction_or_probability() -> None:
     from models.design import chained_columns
 
     predicted = np.array(["neg", "pos", "pos", "neg"], dtype=object)
     proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.7, 0.3]])
     hard = chained_columns("a", 4, {0: "pos"}, ["neg", "pos"], predicted, proba, how="label")
     assert hard["a"].tolist() == ["pos", "pos", "pos", "neg"]
-    soft = chained_columns("a", 4, {0: "pos"}, ["neg", "pos"], predicted, proba)
+    soft = chained_columns("a", 4, {0: "pos"}, ["neg", "pos"], predicted, proba, how="probability")
     assert soft["a"].tolist() == [1.0, 0.8, 0.6, 0.3]
-    three = chained_columns("a", 2, {1: "y"}, ["x", "y", "z"], None, None)
+    three = chained_columns("a", 2, {1: "y"}, ["x", "y", "z"], None, None, how="probability")
     assert set(three) == {"a=x", "a=y", "a=z"}
     assert np.isnan(three["a=x"][0]) and three["a=y"][1] == 1.0 and three["a=x"][1] == 0.0
 
