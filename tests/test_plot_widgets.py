@@ -83,6 +83,12 @@ def test_chart_bars_header_intercept_and_click(qtbot: Any, fitted: Fitted) -> No
     assert len(terms) == 15
     assert [r.kind for r in rows[-2:]] == ["other", "intercept"]
     assert len(chart._bars.opts["width"]) == len(rows) == 17
+    assert [v.text for v in chart.value_labels()] == [f"{r.value:+.2f}" for r in rows]
+    assert all(v.rightwards == (r.value >= 0) for v, r in zip(chart.value_labels(), rows))
+    items = len(chart.plot_widget().getPlotItem().items)
+    chart.set_contributions(fitted.contribs[0], "benign")  # the next sample reuses the items
+    assert len(chart.plot_widget().getPlotItem().items) == items
+    chart.set_contributions(contrib, "malignant")
     magnitudes = [abs(r.value) for r in terms]
     assert magnitudes == sorted(magnitudes, reverse=True)
     assert all(r.y < rows[-2].y for r in terms)  # the largest is on top (y inverted)
@@ -170,11 +176,16 @@ def test_shape_curve_continuous_with_marker(qtbot: Any, fitted: Fitted) -> None:
     assert len(xs) == 2 * len(curve.scores)
     assert ys[::2] == pytest.approx(curve.scores[:, 1])
     lines = [i for i in widget.plot_item().items if type(i).__name__ == "InfiniteLine"]
-    assert any(line.angle == 90 and line.value() == pytest.approx(value) for line in lines)
+    assert any(
+        line.angle == 90 and line.isVisible() and line.value() == pytest.approx(value)
+        for line in lines
+    )
+    assert widget.marker_text() is not None and "this sample" in widget.marker_text()
     assert f"{curve.missing_score[1]:+.2f}" in widget.missing_text()
     _save(qtbot, widget, "shape_curve")
     widget.set_curve(curve, "benign", float("nan"))
     assert "this sample" in widget.missing_text()
+    assert widget.marker_text() is None  # a missing value has no place on the x axis
     assert widget._line.getData()[1][::2] == pytest.approx(curve.scores[:, 0])
 
 
@@ -189,8 +200,13 @@ def test_shape_curve_nominal_bars_and_placeholder(qtbot: Any) -> None:
     widget = ShapeCurveWidget()
     _show(qtbot, widget, 560, 360)
     widget.set_curve(curve, "malignant", "dense", classes=CLASSES)
-    bars = [i for i in widget.plot_item().items if type(i).__name__ == "BarGraphItem"]
+    bars = [
+        i
+        for i in widget.plot_item().items
+        if type(i).__name__ == "BarGraphItem" and i.isVisible()
+    ]
     assert len(bars) == 1
+    assert not widget._line.isVisible() and widget.marker_text() is None
     assert len(bars[0].opts["height"]) == len(curve.x) == 4
     dense = list(curve.x).index("dense")
     assert bars[0].opts["height"][dense] == max(bars[0].opts["height"])

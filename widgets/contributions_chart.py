@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QResizeEvent
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,6 +25,7 @@ from models.ebm import Contributions
 from widgets import palette
 from widgets.contribution_rows import LABEL_CHARS, ChartRow, build_rows, short_label
 from widgets.text import plain_label, tip
+from widgets.value_labels import ValueLabel, ValueLabels
 
 PLACEHOLDER = "No model yet — label a few samples of each class"
 
@@ -96,7 +97,8 @@ class ContributionChart(QWidget):
         if contrib is None or not contrib.classes:
             self._cls = None
             self._rows = []
-            self._plot.clear()
+            if self._bars is not None:
+                self._values.set_labels([])
             self._header.setText("")
             self._legend.setText("")
             self._stack.setCurrentWidget(self._placeholder)
@@ -169,6 +171,8 @@ class ContributionChart(QWidget):
         small = 0.03 * span
         left, right = lo - (pad if lo < 0 else small), hi + (pad if hi > 0 else small)
         self._plot.setXRange(left, right, padding=0)
+        top = max(r.y for r in self._rows) + 0.6
+        self._values.set_bounds(QRectF(left, -0.6, right - left, top + 0.6))
 
     def bar_center(self, row: ChartRow) -> QPointF:
         """Where ``row``'s bar is, in the plot's view coordinates."""
@@ -183,8 +187,24 @@ class ContributionChart(QWidget):
         return row.feature if row is not None else None
 
     # ---- drawing ---------------------------------------------------------------------------
+    def _ensure_items(self) -> None:
+        """The chart's items, made once: the next sample updates them rather than rebuilding."""
+        if self._bars is not None:
+            return
+        self._bars = pg.BarGraphItem(x0=[0.0], y=[0.0], height=0.68, width=[0.0])
+        self._zero = pg.InfiniteLine(pos=0.0, angle=90, pen=palette.pen(palette.ZERO_LINE))
+        self._rule = pg.InfiniteLine(
+            pos=0.0, angle=0, pen=palette.pen(palette.AXIS, 1.0, Qt.PenStyle.DotLine)
+        )
+        self._values = ValueLabels(palette.font(palette.TICK_PT - 1), palette.MUTED_TEXT)
+        for item in (self._bars, self._zero, self._rule):
+            self._plot.addItem(item)
+        self._plot.addItem(self._values, ignoreBounds=True)
+        self._plot.setLabel("bottom", "Contribution (log-odds)", **palette.axis_label_style())
+
     def _draw(self) -> None:
-        self._plot.clear()
+        self._ensure_items()
+        assert self._bars is not None
         rows = self._rows
         values = np.array([r.value for r in rows])
         ys = np.array([r.y for r in rows])
@@ -203,44 +223,32 @@ class ContributionChart(QWidget):
                 color = palette.sign_color(r.value)
                 brushes.append(pg.mkBrush(color))
                 pens.append(palette.pen(color, 1.0))
-        bars = pg.BarGraphItem(
-            x0=np.minimum(values, 0.0),
-            y=ys,
-            height=0.68,
-            width=np.abs(values),
-            brushes=brushes,
-            pens=pens,
+        self._bars.setOpts(
+            x0=np.minimum(values, 0.0), y=ys, width=np.abs(values), brushes=brushes, pens=pens
         )
-        self._plot.addItem(bars)
-        self._bars = bars
-        self._plot.addItem(pg.InfiniteLine(pos=0.0, angle=90, pen=palette.pen(palette.ZERO_LINE)))
+        self._rule.setVisible(len(rows) >= 2)
         if len(rows) >= 2:
-            rule_y = (rows[-2].y + rows[-1].y) / 2.0
-            rule = pg.InfiniteLine(
-                pos=rule_y, angle=0, pen=palette.pen(palette.AXIS, 1.0, Qt.PenStyle.DotLine)
-            )
-            self._plot.addItem(rule)
+            self._rule.setPos((rows[-2].y + rows[-1].y) / 2.0)
 
         lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
         span = max(hi - lo, 1e-6)
-        for r in rows:
-            text = pg.TextItem(
-                f"{r.value:+.2f}",
-                color=QColor(palette.MUTED_TEXT),
-                anchor=(0.0, 0.5) if r.value >= 0 else (1.0, 0.5),
-            )
-            text.setFont(palette.font(palette.TICK_PT - 1))
-            text.setPos(r.value + (0.01 if r.value >= 0 else -0.01) * span, r.y)
-            self._plot.addItem(text)
-        self._extent = (lo, hi)
-        self._value_px = max(
-            QFontMetrics(palette.font(palette.TICK_PT - 1)).horizontalAdvance(f"{r.value:+.2f}")
-            for r in rows
+        texts = [f"{r.value:+.2f}" for r in rows]
+        self._values.set_labels(
+            [
+                ValueLabel(r.value + (0.01 if r.value >= 0 else -0.01) * span, r.y, t, r.value >= 0)
+                for r, t in zip(rows, texts, strict=True)
+            ]
         )
+        self._extent = (lo, hi)
+        self._value_px = int(max(self._values.text_width(t) for t in texts))
         self._apply_x_range()
         self._plot.setYRange(-0.6, float(ys.max()) + 0.6, padding=0)
         self._apply_ticks()
-        self._plot.setLabel("bottom", "Contribution (log-odds)", **palette.axis_label_style())
+        palette.settle(self._plot)
+
+    def value_labels(self) -> list[ValueLabel]:
+        """The values printed beside the bars, top to bottom."""
+        return self._values.labels() if self._bars is not None else []
 
     def _apply_ticks(self) -> None:
         """Term labels on the y axis, shortened until they take at most half the width."""

@@ -113,6 +113,16 @@ def style_plot(plot: pg.PlotItem, grid_x: bool = False, grid_y: bool = False) ->
     plot.setMenuEnabled(False)
 
 
+def settle(plot: pg.PlotItem) -> None:
+    """Apply a new range now, not in the next paint.
+
+    pyqtgraph moves the view to a new range lazily, while painting; the move then
+    dirties the axes and items and asks for a second paint of the same plot.
+    Settling right after the data changes makes one paint do.
+    """
+    plot.getViewBox().prepareForPaint()
+
+
 def axis_label_style() -> dict[str, str]:
     return {"color": MUTED_TEXT, "font-size": f"{LABEL_PT}pt"}
 

@@ -60,6 +60,7 @@ class ShapeCurveWidget(QWidget):
         palette.style_plot(self._plot, grid_x=True, grid_y=True)
         self._plot.setMouseEnabled(x=True, y=False)
         self._plot_widget.setMinimumHeight(180)
+        self._build_items()
 
         self._stack, self._placeholder = palette.placeholder_stack(PLACEHOLDER, self._plot_widget)
 
@@ -93,7 +94,6 @@ class ShapeCurveWidget(QWidget):
         if classes:
             self.set_classes(classes)
         self._curve, self._cls, self._marker = curve, cls, marker_value
-        self._plot.clear()
         if curve is None or curve.scores.size == 0:
             self._title.setText("Shape curve")
             self._missing.setText("")
@@ -104,11 +104,18 @@ class ShapeCurveWidget(QWidget):
         self._title.setText(f"Shape of {curve.feature} for class {label}")
         scores = np.asarray(curve.scores[:, k], dtype=np.float64)
         errors = np.asarray(curve.errors[:, k], dtype=np.float64)
-        if curve.kind == "nominal":
+        nominal = curve.kind == "nominal"
+        for item in self._continuous_items:
+            item.setVisible(not nominal)
+        for item in self._nominal_items:
+            item.setVisible(nominal)
+        self._marker_line.setVisible(False)
+        self._dot.setVisible(False)
+        if nominal:
             self._draw_nominal(curve, scores, errors, marker_value)
         else:
+            self._plot.getAxis("bottom").setTicks(None)
             self._draw_continuous(curve, scores, errors, marker_value)
-        self._plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=palette.pen(palette.ZERO_LINE)))
         self._plot.setLabel("left", f"Log-odds of {esc(label)}", **palette.axis_label_style())
         self._plot.setLabel("bottom", esc(curve.feature), **palette.axis_label_style())
         missing = float(curve.missing_score[k]) if curve.missing_score.size > k else 0.0
@@ -120,6 +127,7 @@ class ShapeCurveWidget(QWidget):
             text += f' &nbsp;<span style="color:{palette.MARKER}">◀ this sample</span>'
         self._missing.setText(text)
         self._stack.setCurrentWidget(self._plot_widget)
+        palette.settle(self._plot)
 
     def title_text(self) -> str:
         return self._title.text()
@@ -140,6 +148,49 @@ class ShapeCurveWidget(QWidget):
             return n - 1, str(classes[-1])
         return n - 1, cls if cls is not None and n == 1 else f"#{n - 1}"
 
+    def _build_items(self) -> None:
+        """Every item either kind of curve needs, made once and updated per sample.
+
+        Rebuilding them (a fill, a labelled line, a scatter) for each shown sample
+        was the largest share of the work the window did when a sample changed.
+        """
+        band_color = QColor(palette.CURVE)
+        band_color.setAlpha(45)
+        self._upper = pg.PlotDataItem([0.0, 1.0], [0.0, 0.0], pen=pg.mkPen(None))
+        self._lower = pg.PlotDataItem([0.0, 1.0], [0.0, 0.0], pen=pg.mkPen(None))
+        self._band = pg.FillBetweenItem(self._upper, self._lower, brush=pg.mkBrush(band_color))
+        self._line = pg.PlotDataItem([0.0, 1.0], [0.0, 0.0], pen=palette.pen(palette.CURVE, 2.2))
+        self._bars = pg.BarGraphItem(x=[0.0], height=[0.0], width=0.7)
+        self._err = pg.ErrorBarItem(
+            x=np.zeros(1),
+            y=np.zeros(1),
+            top=np.zeros(1),
+            bottom=np.zeros(1),
+            beam=0.2,
+            pen=palette.pen(palette.AXIS, 1.2),
+        )
+        self._marker_line = pg.InfiniteLine(
+            pos=0.0,
+            angle=90,
+            pen=palette.pen(palette.MARKER, 1.5, Qt.PenStyle.DashLine),
+            label="",
+            labelOpts={
+                "position": 0.93,
+                "color": palette.FOREGROUND,
+                "fill": pg.mkBrush(255, 255, 255, 220),
+            },
+        )
+        self._dot = pg.ScatterPlotItem(
+            [0.0], [0.0], size=9, brush=pg.mkBrush(palette.MARKER), pen=pg.mkPen("w")
+        )
+        self._zero = pg.InfiniteLine(pos=0.0, angle=0, pen=palette.pen(palette.ZERO_LINE))
+        self._continuous_items = (self._upper, self._lower, self._band, self._line)
+        self._nominal_items = (self._bars, self._err)
+        for item in (*self._continuous_items, *self._nominal_items, self._zero):
+            self._plot.addItem(item)
+        self._plot.addItem(self._marker_line, ignoreBounds=True)
+        self._plot.addItem(self._dot, ignoreBounds=True)
+
     def _draw_continuous(
         self, curve: ShapeCurve, scores: np.ndarray, errors: np.ndarray, marker: object
     ) -> None:
@@ -147,15 +198,9 @@ class ShapeCurveWidget(QWidget):
         xs, ys = step_xy(edges, scores)
         _, hi = step_xy(edges, scores + errors)
         _, lo = step_xy(edges, scores - errors)
-        band_color = QColor(palette.CURVE)
-        band_color.setAlpha(45)
-        upper = pg.PlotDataItem(xs, hi, pen=pg.mkPen(None))
-        lower = pg.PlotDataItem(xs, lo, pen=pg.mkPen(None))
-        band = pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(band_color))
-        for item in (upper, lower, band):
-            self._plot.addItem(item)
-        self._line = pg.PlotDataItem(xs, ys, pen=palette.pen(palette.CURVE, 2.2))
-        self._plot.addItem(self._line)
+        self._upper.setData(xs, hi)
+        self._lower.setData(xs, lo)
+        self._line.setData(xs, ys)
         span = float(edges[-1] - edges[0]) or 1.0
         self._plot.setXRange(edges[0] - 0.02 * span, edges[-1] + 0.02 * span, padding=0)
         lo_y = float(np.min(scores - errors))
@@ -168,23 +213,21 @@ class ShapeCurveWidget(QWidget):
             except (TypeError, ValueError):
                 return
             score = float(scores[np.clip(np.searchsorted(edges, x) - 1, 0, len(scores) - 1)])
-            line = pg.InfiniteLine(
-                pos=x,
-                angle=90,
-                pen=palette.pen(palette.MARKER, 1.5, Qt.PenStyle.DashLine),
-                label=f"this sample: {palette.format_value(x)} → {score:+.2f}",
-                labelOpts={
-                    "position": 0.93,
-                    "color": palette.FOREGROUND,
-                    "fill": pg.mkBrush(255, 255, 255, 220),
-                    "anchors": [(0, 0), (0, 0)] if x <= edges[0] + span / 2 else [(1, 0), (1, 0)],
-                },
-            )
-            self._plot.addItem(line)
-            dot = pg.ScatterPlotItem(
-                [x], [score], size=9, brush=pg.mkBrush(palette.MARKER), pen=pg.mkPen("w")
-            )
-            self._plot.addItem(dot)
+            # Shown first: a hidden line's label ignores a new text.
+            self._marker_line.setVisible(True)
+            label = self._marker_line.label
+            label.anchors = [(0, 0), (0, 0)] if x <= edges[0] + span / 2 else [(1, 0), (1, 0)]
+            text = f"this sample: {palette.format_value(x)} → {score:+.2f}"
+            label.setFormat(text.replace("{", "{{").replace("}", "}}"))
+            self._marker_line.setPos(x)
+            self._dot.setData([x], [score])
+            self._dot.setVisible(True)
+
+    def marker_text(self) -> str | None:
+        """The marker line's label (None when no sample is marked on a continuous curve)."""
+        if not self._marker_line.isVisible():
+            return None
+        return str(self._marker_line.label.toPlainText())
 
     def _draw_nominal(
         self, curve: ShapeCurve, scores: np.ndarray, errors: np.ndarray, marker: object
@@ -202,12 +245,8 @@ class ShapeCurveWidget(QWidget):
             pens.append(
                 palette.pen(palette.MARKER, 2.5) if i == chosen else palette.pen(color.name(), 1.0)
             )
-        bars = pg.BarGraphItem(x=xs, height=scores, width=0.7, brushes=brushes, pens=pens)
-        self._plot.addItem(bars)
-        err = pg.ErrorBarItem(
-            x=xs, y=scores, top=errors, bottom=errors, beam=0.2, pen=palette.pen(palette.AXIS, 1.2)
-        )
-        self._plot.addItem(err)
+        self._bars.setOpts(x=xs, height=scores, width=0.7, brushes=brushes, pens=pens)
+        self._err.setData(x=xs, y=scores, top=errors, bottom=errors)
         step = max(1, int(np.ceil(n / MAX_CATEGORY_TICKS)))
         ticks = [(float(i), palette.elide(names[i], 14)) for i in range(0, n, step)]
         if chosen >= 0 and chosen % step:

@@ -4,7 +4,8 @@ A key press must paint the next sample within a frame, and a model arriving
 must not freeze the window while five views redraw. So the views that are not
 read first (the contributions chart, the shape curve, the map, the model
 panel) are queued here; each step runs in its own turn of the event loop, with
-painting and input handled in between. Queuing a key that is already waiting
+painting and input handled in between, and each step's own repaint done
+before the next step starts. Queuing a key that is already waiting
 replaces its callable (the newest state wins) without losing its place.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ class DeferredSteps(QObject):
     def _run_one(self) -> None:
         if self._steps:
             self._pop_and_run()
+            # Paint what this step changed now, in its own turn: left to Qt, the
+            # repaints of several steps merge into one long pass.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
         if self._steps:
             self._timer.start()
         else:

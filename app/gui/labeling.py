@@ -72,6 +72,7 @@ class LabelController(QObject):
         self.suggestions: list[Any] = []
         self.review: list[Any] = []
         self.reviewed: dict[str, set[int]] = {}
+        self._dropped: list[tuple[Any, int]] = []  # (queue, position) to take out of the list
 
     # -- choosing samples -------------------------------------------------------------------
     def pick(self, queue: str, position: int) -> None:
@@ -82,17 +83,8 @@ class LabelController(QObject):
 
     def show(self, position: int | None, paint_now: bool = False) -> None:
         self.current = position
-        v = self.views
-        if self.active != "table":
-            v.table.select_position(position)
-        if self.active != "suggestions":
-            v.suggestion_queue.select_position(
-                position if position in self._sugg_positions() else None
-            )
-        if self.active != "review":
-            v.review_queue.select_position(
-                position if position in self._review_positions() else None
-            )
+        if not paint_now:
+            self._follow()
         entry = (
             self._review_entry(position)
             if self.active == "review" and position is not None
@@ -106,7 +98,33 @@ class LabelController(QObject):
             paint_now,
             review_entry=entry,
         )
+        if paint_now:
+            # The lists follow one turn later: selecting in them now would make the
+            # key press paint the table and both queues along with the new sample.
+            self.presenter.deferred.later("follow", self._follow)
         self.sig_current_changed.emit(position)
+
+    def _follow(self) -> None:
+        """Select the shown sample in every list, and drop the ones just labelled."""
+        self._drop_labelled()
+        v, position = self.views, self.current
+        if self.active != "table":
+            v.table.select_position(position)
+        if self.active != "suggestions":
+            in_queue = position in self._sugg_positions()
+            v.suggestion_queue.select_position(position if in_queue else None)
+        elif position is not None:
+            v.suggestion_queue.select_position(position)
+        if self.active != "review":
+            in_queue = position in self._review_positions()
+            v.review_queue.select_position(position if in_queue else None)
+        else:
+            v.review_queue.select_position(position)
+
+    def _drop_labelled(self) -> None:
+        for queue, position in self._dropped:
+            queue.remove_position(position)
+        self._dropped.clear()
 
     def context(self) -> str:
         return {
@@ -205,6 +223,7 @@ class LabelController(QObject):
     def _advance(self, position: int) -> None:
         """Show the next item of the active queue (at once, from memory)."""
         v = self.views
+        self._drop_labelled()  # a previous key's, when keys come faster than the event loop
         if self.active == "table":
             nxt = v.table.position_after(position)
         elif self.active == "review":
@@ -217,23 +236,20 @@ class LabelController(QObject):
             if nxt is None:
                 self.refresh_suggestions()
                 nxt = v.suggestion_queue.position_at(0)
-        if self.active == "suggestions" and nxt is not None:
-            v.suggestion_queue.select_position(nxt)
-        elif self.active == "review":
-            v.review_queue.select_position(nxt)
         self.show(nxt, paint_now=True)
 
     def _next_in(self, queue: Any, position: int) -> int | None:
-        row = queue.remove_position(position)
-        if row < 0:
-            row = 0
-        return (
-            queue.position_at(row)
-            if queue.position_at(row) is not None
-            else queue.position_at(row - 1)
-        )
+        """The item after ``position`` once it is gone (the one before, at the end)."""
+        positions = queue.positions()
+        self._dropped.append((queue, position))
+        if position not in positions:
+            return positions[0] if positions else None
+        i = positions.index(position)
+        rest = positions[i + 1 :] or positions[:i][-1:]
+        return rest[0] if rest else None
 
     def _on_undo_redo(self, change: Change | ClassStep | None, undone: bool) -> None:
+        self._drop_labelled()  # before an undo can put the same sample back in its queue
         if change is None:
             return
         if isinstance(change, ClassStep):  # a class came or went: keys and buttons follow
