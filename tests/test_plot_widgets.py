@@ -84,7 +84,9 @@ def test_chart_bars_header_intercept_and_click(qtbot: Any, fitted: Fitted) -> No
     assert [r.kind for r in rows[-2:]] == ["other", "intercept"]
     assert len(chart._bars.opts["width"]) == len(rows) == 17
     assert [v.text for v in chart.value_labels()] == [f"{r.value:+.2f}" for r in rows]
-    assert all(v.rightwards == (r.value >= 0) for v, r in zip(chart.value_labels(), rows))
+    assert all(
+        v.rightwards == (r.value >= 0) for v, r in zip(chart.value_labels(), rows, strict=True)
+    )
     items = len(chart.plot_widget().getPlotItem().items)
     chart.set_contributions(fitted.contribs[0], "benign")  # the next sample reuses the items
     assert len(chart.plot_widget().getPlotItem().items) == items
@@ -201,9 +203,7 @@ def test_shape_curve_nominal_bars_and_placeholder(qtbot: Any) -> None:
     _show(qtbot, widget, 560, 360)
     widget.set_curve(curve, "malignant", "dense", classes=CLASSES)
     bars = [
-        i
-        for i in widget.plot_item().items
-        if type(i).__name__ == "BarGraphItem" and i.isVisible()
+        i for i in widget.plot_item().items if type(i).__name__ == "BarGraphItem" and i.isVisible()
     ]
     assert len(bars) == 1
     assert not widget._line.isVisible() and widget.marker_text() is None

@@ -45,6 +45,7 @@ class ContributionChart(QWidget):
         self._extent: tuple[float, float] = (-1.0, 1.0)
         self._shared: tuple[float, float] | None = None
         self._value_px = 40
+        self._axis_width = 0  # the term-name axis's width, in pixels
 
         self._title = plain_label(title)
         self._title.setFont(palette.font(palette.TITLE_PT, bold=True))
@@ -274,10 +275,16 @@ class ContributionChart(QWidget):
         ticks = [(r.y, t) for r, t in zip(self._rows, labels, strict=True)]
         left = self._plot.getAxis("left")
         left.setTicks([ticks, []])
-        left.setWidth(width + 16)
+        # The axis only widens from one sample to the next (it is fitted again on a
+        # resize): the zero line stays put, and a new width would lay out the plot
+        # and paint it three times.
+        if width + 16 > self._axis_width:
+            self._axis_width = width + 16
+            left.setWidth(self._axis_width)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._axis_width = 0
         self._apply_ticks()
         # Show the colour key only where it fits beside the probability.
         room = self.width() - self._header.sizeHint().width() - 40

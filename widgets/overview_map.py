@@ -88,6 +88,8 @@ class OverviewMap(QWidget):
             item.setZValue(z if z < 3 else z + 2)
             self._view.addItem(item, ignoreBounds=True)
         self._base = GroupedScatter(self._view, z=1.5)
+        # What the background layer shows now: (rows, colour codes, (mode, size, colours)).
+        self._base_drawn: tuple[np.ndarray, np.ndarray, tuple[str, int, int]] | None = None
         self._marked = GroupedScatter(self._view, z=3)
 
         self._legend = MapLegend()
@@ -133,6 +135,7 @@ class OverviewMap(QWidget):
             self._cache.clear()
             self._set_labelled(np.zeros(0, dtype=np.int64))
         self._selection = np.zeros(0, dtype=np.int64)
+        self._base_drawn = None  # new coordinates: the background is drawn again
         self._set_path(QPainterPath())
         if self._current is not None and self._current >= n:
             self._current = None
@@ -315,21 +318,47 @@ class OverviewMap(QWidget):
         if idx is None:
             self._show_density(view, px_w, px_h)
             self._base.clear()
+            self._base_drawn = None
         else:
             self._global_item.setVisible(False)
             self._local_item.setVisible(False)
             self._density_source = None
-            base = idx[~self._is_labelled[idx]] if self._mode == "label" else idx
-            size = 3 if self._mode == "label" else 5
-            self._base.set_points(self._x[base], self._y[base], self._codes[base], brushes, size)
+            self._draw_base(idx, brushes)
         marked = self._labelled
         if marked.size > MAX_MARKED:
             marked = render.stable_subsample(marked[near_mask[marked]], self._rank, MAX_MARKED)
         outline = pg.mkPen(255, 255, 255, 230) if self._mode == "label" else pg.mkPen(40, 40, 40)
         codes = self._codes[marked]
         self._marked.set_points(self._x[marked], self._y[marked], codes, brushes, 7, outline)
-        self._drawn = self._base.count + self._marked.count
+        drawn = np.zeros(len(self._x), dtype=bool)
+        drawn[marked] = True
+        if idx is not None:
+            drawn[idx] = True
+        self._drawn = int(drawn.sum())
         self._draw_selection()
+
+    def _draw_base(self, idx: np.ndarray, brushes: list[QBrush]) -> None:
+        """The background points; left as they are when nothing they show has changed.
+
+        Coloured by label, every background point is drawn grey, and the labelled ones
+        again in colour on top, so a new label (a key press) changes only the
+        labelled markers: the thousands of background points are not set again.
+        """
+        if self._mode == "label":
+            codes = np.full(idx.size, len(self._classes), dtype=self._codes.dtype)
+        else:
+            codes = self._codes[idx]
+        size = 3 if self._mode == "label" else 5
+        last = self._base_drawn
+        if (
+            last is not None
+            and last[2] == (self._mode, size, len(brushes))
+            and np.array_equal(last[0], idx)
+            and np.array_equal(last[1], codes)
+        ):
+            return
+        self._base.set_points(self._x[idx], self._y[idx], codes, brushes, size)
+        self._base_drawn = (idx, codes, (self._mode, size, len(brushes)))
 
     def _show_density(self, view: render.Rect, px_w: float, px_h: float) -> None:
         """The whole-data image, plus a sharper one near the view once its bins exceed ~1.5 px.

@@ -22,12 +22,13 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -53,6 +54,9 @@ class FeatureFact:
     note: str = ""  # e.g. "34% of samples" for a category
     emphasis: float | None = None  # this feature's contribution, to tint the name
     used: bool = True  # False: shown for context, not a feature of the current target
+
+    def value_text(self) -> str:
+        return palette.format_value(self.value)
 
 
 class _PercentileDelegate(QStyledItemDelegate):
@@ -102,9 +106,15 @@ class FactsModel(QAbstractTableModel):
         self._text = QColor(palette.FOREGROUND)
 
     def set_facts(self, facts: list[FeatureFact]) -> None:
+        emphasis = {f.name: f.emphasis for f in facts if f.emphasis is not None}
+        if self.facts and len(facts) == len(self.facts):
+            # The next sample of the same table: change the cells, keep the rows. A model
+            # reset makes the view lay everything out again, on every key press.
+            self.facts, self.emphasis = list(facts), emphasis
+            self.dataChanged.emit(self.index(0, 0), self.index(len(facts) - 1, 2))
+            return
         self.beginResetModel()
-        self.facts = list(facts)
-        self.emphasis = {f.name: f.emphasis for f in facts if f.emphasis is not None}
+        self.facts, self.emphasis = list(facts), emphasis
         self.endResetModel()
 
     def set_emphasis(self, emphasis: dict[str, float]) -> None:
@@ -128,13 +138,13 @@ class FactsModel(QAbstractTableModel):
             return None
         fact = self.facts[index.row()]
         column = index.column()
-        text = palette.format_value(fact.value)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return fact.name
             if column == 1:
-                return text
+                return palette.format_value(fact.value)
             return fact.note if fact.percentile is None else ""
+        missing = column == 1 and fact.value_text() == "missing"
         if role == PERCENTILE_ROLE and column == 2:
             return fact.percentile
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -143,12 +153,12 @@ class FactsModel(QAbstractTableModel):
                 if value is not None and abs(value) > 0.05:
                     return QColor(palette.sign_color(value))
                 return self._text if fact.used else self._muted
-            if column == 2 or text == "missing":
+            if column == 2 or missing:
                 return self._muted
             return self._text
         if role == Qt.ItemDataRole.FontRole:
             if column == 1:
-                return self._italic if text == "missing" else self._bold
+                return self._italic if missing else self._bold
             if column == 0 and not fact.used:
                 return self._italic
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -191,8 +201,10 @@ class SampleView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # Widths are measured per sample (set_sample), not by the header: sizing to
+        # contents asks the model for every cell's size each time a value changes.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.setItemDelegateForColumn(2, _PercentileDelegate(self.table))
@@ -247,7 +259,22 @@ class SampleView(QWidget):
         self._placeholder.hide()
         self.table.show()
         self.facts_model.set_facts(facts)
+        self._fit_columns(facts)
         self._set_image(image)
+
+    def _fit_columns(self, facts: list[FeatureFact]) -> None:
+        """The name and value columns as wide as their widest text (bold: the widest font)."""
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        header = self.table.horizontalHeader()
+        pad = 2 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
+        for column, texts in ((0, [f.name for f in facts]), (1, [f.value_text() for f in facts])):
+            title = QFontMetrics(header.font()).horizontalAdvance(FactsModel.HEADERS[column])
+            widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+            width = max(widest, title) + pad
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
 
     def set_emphasis(self, contributions: dict[str, float]) -> None:
         """Tint each feature name by the sign of its contribution (once the model explains)."""

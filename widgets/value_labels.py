@@ -25,7 +25,7 @@ class ValueLabel:
     rightwards: bool
 
 
-class ValueLabels(pg.GraphicsObject):  # type: ignore[misc]
+class ValueLabels(pg.GraphicsObject):
     """Texts that keep their pixel size whatever the view's scale."""
 
     GAP_PX = 3.0
