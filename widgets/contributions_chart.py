@@ -63,7 +63,7 @@ class ContributionChart(QWidget):
         # In a narrow dock the legend is clipped rather than widening the chart.
         self._legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        self._plot_widget = pg.PlotWidget(background=palette.BACKGROUND)
+        self._plot_widget = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
         self._plot_widget.setAntialiasing(True)
         self._plot = self._plot_widget.getPlotItem()
         palette.style_plot(self._plot, grid_x=True)

@@ -53,7 +53,7 @@ class ModelPanel(QWidget):
         self._more = ""
         self._value_items: list[pg.TextItem] = []
 
-        self._imp_widget = pg.PlotWidget(background=palette.BACKGROUND)
+        self._imp_widget = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
         self._imp_widget.setAntialiasing(True)
         self._imp = self._imp_widget.getPlotItem()
         palette.style_plot(self._imp, grid_x=True)
@@ -69,7 +69,7 @@ class ModelPanel(QWidget):
         self._refit.timeout.connect(self._refit_importances)
         self._imp_widget.installEventFilter(self)
 
-        self._lc_widget = pg.PlotWidget(background=palette.BACKGROUND)
+        self._lc_widget = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
         self._lc_widget.setAntialiasing(True)
         self._lc = self._lc_widget.getPlotItem()
         palette.style_plot(self._lc, grid_x=True, grid_y=True)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets import palette
-from widgets.samples_table_model import SamplesTableModel, TargetArrays
+from widgets.samples_table_model import Column, SamplesTableModel, TargetArrays
 from widgets.table_filter import filter_examples, filter_mask, sort_order
 from widgets.text import plain_label, tip
 
@@ -43,6 +43,7 @@ class SamplesTable(QWidget):
         self._filter_text = ""
         self._positions: np.ndarray | None = None  # a selection from elsewhere (the map)
         self._classes: dict[str, list[str]] = {}
+        self._widths: dict[Column, int] = {}  # measured once per column (see _fit_columns)
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(FILTER_HELP)
@@ -99,6 +100,7 @@ class SamplesTable(QWidget):
     # -- feeding ----------------------------------------------------------------------------
     def set_table(self, ids: np.ndarray, features: dict[str, np.ndarray]) -> None:
         self.model.set_table(ids, features)
+        self._widths.clear()
         self._sort = None
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self._update_count()
@@ -109,6 +111,8 @@ class SamplesTable(QWidget):
         keep = self.current_position()
         self._classes[name] = list(classes)
         self.model.set_target(name, arrays, classes)
+        for column in [c for c in self._widths if c.kind != "feature" and c.key == name]:
+            del self._widths[column]  # its classes may have changed
         self._reselect(keep)
         self._fit_columns()
 
@@ -284,16 +288,25 @@ class SamplesTable(QWidget):
         self.sig_filter_changed.emit(shown)
 
     def _fit_columns(self) -> None:
-        """Widths from the header text and a sample of values: never a full-column scan."""
+        """Widths from the header text and a sample of values: never a full-column scan.
+
+        A column is measured once: opening a project sets every target in turn, and
+        measuring every column again each time was a tenth of a second of start-up.
+        """
         metrics = self.view.fontMetrics()
         sample = self.model.rows[:50]
         header = self.view.horizontalHeader()
         for c, col in enumerate(self.model.columns):
-            texts = [col.title, "missing" if col.kind == "feature" else ""] + [
-                str(self.model.data(self.model.index(r, c))) for r in range(min(len(sample), 50))
-            ]
-            width = max(metrics.horizontalAdvance(t) for t in texts) + 24
-            header.resizeSection(c, int(min(max(width, 56), 220)))
+            width = self._widths.get(col)
+            if width is None:
+                texts = [col.title, "missing" if col.kind == "feature" else ""] + [
+                    str(self.model.data(self.model.index(r, c)))
+                    for r in range(min(len(sample), 50))
+                ]
+                width = max(metrics.horizontalAdvance(t) for t in texts) + 24
+                width = self._widths[col] = int(min(max(width, 56), 220))
+            if header.sectionSize(c) != width:
+                header.resizeSection(c, width)
 
 
 def _not_none(values: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ class ShapeCurveWidget(QWidget):
         self._missing.setTextFormat(Qt.TextFormat.RichText)
         self._missing.setWordWrap(True)
 
-        self._plot_widget = pg.PlotWidget(background=palette.BACKGROUND)
+        self._plot_widget = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
         self._plot_widget.setAntialiasing(True)
         self._plot = self._plot_widget.getPlotItem()
         palette.style_plot(self._plot, grid_x=True, grid_y=True)

@@ -154,6 +154,9 @@ def create_main_window(
         from PySide6.QtCore import QCoreApplication
 
         QCoreApplication.processEvents()  # deliver the activation: label keys work at once
+    from app.gui.model_jobs import window_ready
+
+    window_ready.set()  # the model libraries may load now (see warm_up_model_imports)
     return window
 
 

@@ -85,6 +85,8 @@ def train_in_worker(
 
 _warm = threading.Event()
 _warm_lock = threading.Lock()
+window_ready = threading.Event()  # set once a window is shown and takes keys
+WARM_UP_WAIT_S = 5.0
 
 
 def warm_up_model_imports() -> None:
@@ -96,6 +98,9 @@ def warm_up_model_imports() -> None:
     among them). Here they load in a background thread during the first fit, with
     the collector paused; ``gc.freeze`` then keeps a collection from ever scanning them.
     """
+    # Not while the window is still being built: the imports would take the
+    # interpreter lock from the start-up itself (seen as 0.3-1 s of a 2 s budget).
+    window_ready.wait(timeout=WARM_UP_WAIT_S)
     with _warm_lock:
         if _warm.is_set():
             return
