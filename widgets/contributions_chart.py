@@ -64,7 +64,9 @@ class ContributionChart(QWidget):
         self._legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self._plot_widget = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
-        self._plot_widget.setAntialiasing(True)
+        # No antialiasing: bars and rules are axis-aligned, so it would change no pixel
+        # of them and only slow every paint (text is smoothed on its own).
+        self._plot_widget.setAntialiasing(False)
         self._plot = self._plot_widget.getPlotItem()
         palette.style_plot(self._plot, grid_x=True)
         self._plot.setMouseEnabled(x=False, y=False)

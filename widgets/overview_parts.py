@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QGraphicsItem,
     QHBoxLayout,
     QSizePolicy,
     QToolButton,
@@ -276,6 +277,9 @@ class GroupedScatter:
         bounds = np.searchsorted(sorted_codes, np.arange(len(brushes) + 1))
         while len(self._items) < len(brushes):
             item = pg.ScatterPlotItem(pxMode=True, hoverable=False)
+            # Painted once into a pixmap and reused until the points or the zoom change:
+            # moving the current-sample ring otherwise repainted thousands of points.
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             item.setZValue(self._z)
             self._view.addItem(item, ignoreBounds=True)
             self._items.append(item)

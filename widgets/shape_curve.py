@@ -55,7 +55,9 @@ class ShapeCurveWidget(QWidget):
         self._missing.setWordWrap(True)
 
         self._plot_widget = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
-        self._plot_widget.setAntialiasing(True)
+        # No antialiasing: a step curve and its band are axis-aligned, so it would change no pixel
+        # of them and only slow every paint (text is smoothed on its own).
+        self._plot_widget.setAntialiasing(False)
         self._plot = self._plot_widget.getPlotItem()
         palette.style_plot(self._plot, grid_x=True, grid_y=True)
         self._plot.setMouseEnabled(x=True, y=False)
