@@ -237,6 +237,14 @@ def test_map_million_points_draws_density_and_selects(qtbot: Any) -> None:
     assert view.is_density_shown()
     assert view.drawn_point_count() == 300  # only the labelled markers are scatter points
     assert view.legend_texts() == ["alpha", "beta", "gamma", "unlabelled", "current sample"]
+    # A new label recolours the binned image rather than binning a million points again.
+    bins, image = view._bins, view._global[0].copy()
+    assert bins is not None
+    new = int(np.flatnonzero(labels < 0)[0])
+    labels[new] = 0
+    view.set_colors(labels, "label", ["alpha", "beta", "gamma"])
+    assert view._bins is bins and int(bins.codes[new]) == 0
+    assert np.any(view._global[0] != image)
 
     with qtbot.waitSignal(view.sig_selection_changed, timeout=2000) as blocker:
         view.select_rect(1.0, 2.0, -1.0, 0.0)

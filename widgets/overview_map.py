@@ -62,6 +62,7 @@ class OverviewMap(QWidget):
         self._classes: list[str] = []
         self._cache: dict[str, tuple[np.ndarray, list[str] | None]] = {}
         self._global: tuple[np.ndarray, render.Rect, tuple[int, int]] | None = None
+        self._bins: render.ColourBins | None = None  # what the global image is made from
         self._density_source: str | None = None
         self._drawn = 0
 
@@ -140,6 +141,7 @@ class OverviewMap(QWidget):
         if self._current is not None and self._current >= n:
             self._current = None
         self._global = None
+        self._bins = None  # binned by the old coordinates
         self.reset_view()
         self._draw_current()
 
@@ -370,9 +372,7 @@ class OverviewMap(QWidget):
         table = self._table()
         if self._global is None:
             shape = (int(min(2 * px_w, 2048)), int(min(2 * px_h, 2048)))
-            image = render.density_rgba(
-                self._x, self._y, self._codes, table, self._bounds, shape, ordinal
-            )
+            image = self._global_image(table, shape, ordinal)
             self._global = (image, self._bounds, shape)
             self._set_image(self._global_item, image, self._bounds)
         self._global_item.setVisible(True)
@@ -392,6 +392,23 @@ class OverviewMap(QWidget):
         )  # fmt: skip
         self._set_image(self._local_item, image, near)
         self._density_source = "local"
+
+    def _global_image(self, table: np.ndarray, shape: tuple[int, int], ordinal: bool) -> np.ndarray:
+        """The whole-data image; categorical colours are recoloured point by point."""
+        n = len(self._x)
+        if ordinal or len(table) > render.MAX_BINNED_CODES:
+            self._bins = None
+            return render.density_rgba(
+                self._x, self._y, self._codes, table, self._bounds, shape, ordinal
+            )
+        bins = self._bins
+        if bins is not None and bins.matches(table, self._bounds, shape, n):
+            bins.recolour(self._codes)
+        else:
+            bins = self._bins = render.ColourBins(
+                self._x, self._y, self._codes, table, self._bounds, shape
+            )
+        return bins.image.copy()
 
     @staticmethod
     def _set_image(item: pg.ImageItem, image: np.ndarray, rect: render.Rect) -> None:
