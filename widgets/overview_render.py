@@ -192,16 +192,17 @@ class ColourBins:
         self.n_codes = len(table)
         size = rows * cols
         x0, x1, y0, y1 = rect
-        self.bin = np.full(len(x), -1, dtype=np.int64)
+        # Small integer types: at a million points these arrays are part of the app's memory.
+        self.bin = np.full(len(x), -1, dtype=np.int32)
         mask = in_rect(x, y, rect) if x1 > x0 and y1 > y0 else np.zeros(len(x), dtype=bool)
         fx = (x[mask] - x0) * (cols / (x1 - x0)) if mask.any() else np.zeros(0)
         fy = (y[mask] - y0) * (rows / (y1 - y0)) if mask.any() else np.zeros(0)
         flat = np.minimum(fy.astype(np.int64), rows - 1) * cols
         flat += np.minimum(fx.astype(np.int64), cols - 1)
         self.bin[mask] = flat
-        self.codes = np.asarray(codes, dtype=np.int64).copy()
+        self.codes = np.asarray(codes, dtype=np.int8).copy()
         combined = flat * self.n_codes + self.codes[mask]
-        counts = np.bincount(combined, minlength=size * self.n_codes)
+        counts = np.bincount(combined, minlength=size * self.n_codes).astype(np.int32)
         self._per_code = counts.reshape(size, self.n_codes)
         self._count = self._per_code.sum(axis=1)
         self._log_max = max(float(np.log1p(self._count.max())) if size else 0.0, 1e-9)
@@ -220,7 +221,7 @@ class ColourBins:
 
     def recolour(self, codes: np.ndarray) -> int:
         """Move the points whose code changed; returns how many did."""
-        codes = np.asarray(codes, dtype=np.int64)
+        codes = np.asarray(codes, dtype=np.int8)
         changed = np.flatnonzero(codes != self.codes)
         if changed.size == 0:
             return 0
