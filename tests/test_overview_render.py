@@ -44,3 +44,14 @@ def test_new_labels_recolour_only_their_pixels_and_match_a_fresh_image() -> None
     assert 0 < changed.size <= 5  # the bins of the five labels inside the picture
     assert bins.matches(TABLE, rect, shape, len(x))
     assert not bins.matches(TABLE, rect, (60, 40), len(x))
+
+
+def test_a_flat_picture_or_no_points_give_an_empty_image() -> None:
+    points = np.zeros(5)
+    flat = ColourBins(points, points, np.full(5, 3), TABLE, (0.0, 0.0, 0.0, 0.0), (10, 10))
+    assert flat.image.shape == (10, 10, 4) and not flat.image.any()
+    assert flat.recolour(np.zeros(5, dtype=int)) == 5  # codes follow; no pixel to paint
+    assert not flat.image.any()
+    none = np.zeros(0)
+    empty = ColourBins(none, none, np.zeros(0, dtype=int), TABLE, (0.0, 1.0, 0.0, 1.0), (8, 6))
+    assert empty.image.shape == (6, 8, 4) and not empty.image.any()

@@ -72,6 +72,16 @@ def stable_subsample(indices: np.ndarray, rank: np.ndarray, cap: int) -> np.ndar
     return np.sort(indices[keep])
 
 
+def bin_index(x: np.ndarray, y: np.ndarray, rect: Rect, cols: int, rows: int) -> np.ndarray:
+    """The flat image bin (row-major, row 0 at y0) of points inside ``rect``."""
+    x0, x1, y0, y1 = rect
+    fx = (x - x0) * (cols / (x1 - x0))
+    fy = (y - y0) * (rows / (y1 - y0))
+    flat = np.minimum(fy.astype(np.int64), rows - 1) * cols
+    flat += np.minimum(fx.astype(np.int64), cols - 1)
+    return flat
+
+
 def density_rgba(
     x: np.ndarray,
     y: np.ndarray,
@@ -108,10 +118,7 @@ def density_rgba(
     if rank is not None and 0 < max_points < total:
         mask &= rank < int(len(rank) * max_points / total)
         scale = total / max(int(np.count_nonzero(mask)), 1)
-    fx = (x[mask] - x0) * (cols / (x1 - x0))
-    fy = (y[mask] - y0) * (rows / (y1 - y0))
-    flat = np.minimum(fy.astype(np.int64), rows - 1) * cols
-    flat += np.minimum(fx.astype(np.int64), cols - 1)
+    flat = bin_index(x[mask], y[mask], rect, cols, rows)
     pc = codes[mask]
     size = rows * cols
     counts = np.bincount(flat, minlength=size)
@@ -195,10 +202,11 @@ class ColourBins:
         # Small integer types: at a million points these arrays are part of the app's memory.
         self.bin = np.full(len(x), -1, dtype=np.int32)
         mask = in_rect(x, y, rect) if x1 > x0 and y1 > y0 else np.zeros(len(x), dtype=bool)
-        fx = (x[mask] - x0) * (cols / (x1 - x0)) if mask.any() else np.zeros(0)
-        fy = (y[mask] - y0) * (rows / (y1 - y0)) if mask.any() else np.zeros(0)
-        flat = np.minimum(fy.astype(np.int64), rows - 1) * cols
-        flat += np.minimum(fx.astype(np.int64), cols - 1)
+        flat = (
+            bin_index(x[mask], y[mask], rect, cols, rows)
+            if mask.any()
+            else np.zeros(0, dtype=np.int64)
+        )
         self.bin[mask] = flat
         self.codes = np.asarray(codes, dtype=np.int8).copy()
         combined = flat * self.n_codes + self.codes[mask]
