@@ -332,11 +332,8 @@ class OverviewMap(QWidget):
         outline = pg.mkPen(255, 255, 255, 230) if self._mode == "label" else pg.mkPen(40, 40, 40)
         codes = self._codes[marked]
         self._marked.set_points(self._x[marked], self._y[marked], codes, brushes, 7, outline)
-        drawn = np.zeros(len(self._x), dtype=bool)
-        drawn[marked] = True
-        if idx is not None:
-            drawn[idx] = True
-        self._drawn = int(drawn.sum())
+        # Labelled points are drawn again over the background: count each point once.
+        self._drawn = int(marked.size if idx is None else np.union1d(idx, marked).size)
         self._draw_selection()
 
     def _draw_base(self, idx: np.ndarray, brushes: list[QBrush]) -> None:

@@ -82,6 +82,11 @@ def bin_index(x: np.ndarray, y: np.ndarray, rect: Rect, cols: int, rows: int) ->
     return flat
 
 
+def bin_opacity(log_counts: np.ndarray, log_max: float) -> np.ndarray:
+    """A bin's opacity in [0.35, 1], rising with the log of its count: sparse bins stay visible."""
+    return 0.35 + 0.65 * log_counts / max(log_max, 1e-9)
+
+
 def density_rgba(
     x: np.ndarray,
     y: np.ndarray,
@@ -133,8 +138,8 @@ def density_rgba(
         for ch in range(3):
             sums = np.bincount(flat, weights=channels[pc, ch], minlength=size)
             rgb[:, ch] = sums[filled] / n
-    alpha = np.log1p(n * scale)
-    alpha = 0.35 + 0.65 * alpha / max(float(alpha.max()), 1e-9)
+    log_counts = np.log1p(n * scale)
+    alpha = bin_opacity(log_counts, float(log_counts.max()))
     flat_image = image.reshape(size, 4)
     flat_image[filled, :3] = np.clip(rgb, 0, 255).astype(np.uint8)
     flat_image[filled, 3] = (alpha * 255).astype(np.uint8)
@@ -194,7 +199,6 @@ class ColourBins:
     ) -> None:
         self.rect, self.shape = rect, shape
         cols, rows = max(int(shape[0]), 1), max(int(shape[1]), 1)
-        self._cols, self._rows = cols, rows
         self._table = np.asarray(table[:, :3], dtype=np.float64)
         self.n_codes = len(table)
         size = rows * cols
@@ -213,7 +217,7 @@ class ColourBins:
         counts = np.bincount(combined, minlength=size * self.n_codes).astype(np.int32)
         self._per_code = counts.reshape(size, self.n_codes)
         self._count = self._per_code.sum(axis=1)
-        self._log_max = max(float(np.log1p(self._count.max())) if size else 0.0, 1e-9)
+        self._log_max = float(np.log1p(self._count.max())) if size else 0.0
         self.image = np.zeros((rows, cols, 4), dtype=np.uint8)
         self._paint(np.flatnonzero(self._count))
 
@@ -248,6 +252,6 @@ class ColourBins:
         n = self._count[bins].astype(np.float64)
         empty = n == 0
         rgb = (self._per_code[bins] @ self._table) / np.maximum(n, 1.0)[:, None]
-        alpha = 0.35 + 0.65 * np.log1p(n) / self._log_max
+        alpha = bin_opacity(np.log1p(n), self._log_max)
         flat_image[bins, :3] = np.clip(rgb, 0, 255).astype(np.uint8)
         flat_image[bins, 3] = np.where(empty, 0, alpha * 255).astype(np.uint8)
