@@ -64,5 +64,9 @@ def test_labelling_a_batch_gives_a_kappa_and_the_curve_an_estimate(qtbot: Any, w
     assert kappa is not None and -1.0 <= kappa <= 1.0
     w.deferred.flush()
     qtbot.waitUntil(lambda: "κ" in w.model_panel.stop_text(), timeout=READY_MS)
-    qtbot.waitUntil(lambda: w.model_panel.accuracy_text() != "", timeout=READY_MS)
+    # The estimate is the new model's: the curve follows each model, not only the first.
+    labelled = monitor.rounds[1].labels
+    qtbot.waitUntil(
+        lambda: f"from {labelled} labels" in w.model_panel.accuracy_text(), timeout=READY_MS
+    )
     assert w.model_panel.accuracy_text().startswith("Estimated accuracy")

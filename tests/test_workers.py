@@ -123,6 +123,20 @@ def test_errors_reach_the_error_handler_not_the_result_handler(
     assert [str(e) for e in errors] == ["boom"]
 
 
+def test_a_delivered_result_is_no_longer_coming(qtbot: Any, runner: TaskRunner) -> None:
+    """What a result sets off must not take its own job for one still to come."""
+    seen: list[tuple[bool, bool]] = []
+    runner.submit(
+        "x",
+        lambda report, should_stop: 1,
+        lambda r, c: seen.append((runner.result_coming("x"), runner.is_busy("x"))),
+    )
+    assert runner.result_coming("x")
+    _wait_for(qtbot, runner)
+    assert seen == [(False, True)]  # delivered, while its thread had not yet ended
+    assert not runner.result_coming("x")
+
+
 def test_cancel_stops_a_job_and_drops_its_result(qtbot: Any, runner: TaskRunner) -> None:
     results: list[Any] = []
 

@@ -223,18 +223,16 @@ class ModelJobs(QObject):
 
     def retrain_coming(self) -> bool:
         """Labels changed since the last retrain was asked for, or one is queued or running."""
-        return self._debounce.isActive() or self.runner.is_busy("train")
+        return self._debounce.isActive() or self.runner.result_coming("train")
 
     def state(self) -> str:
         session = self.session
         if not any(session.model(t) is not None for t in session.targets):
-            return (
-                "training" if self.runner.is_busy("train") or self._debounce.isActive() else "none"
-            )
+            return "training" if self.retrain_coming() else "none"
         stale = any(session.model_is_stale(t) for t in session.targets if session.model(t))
         if not stale:
             return "current"
-        return "training" if self.runner.is_busy("train") or self._debounce.isActive() else "stale"
+        return "training" if self.retrain_coming() else "stale"
 
     def _on_trained(self, views: TrainedViews, current: bool) -> None:
         from app.core.session_models import TrainingResult

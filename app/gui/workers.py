@@ -151,6 +151,7 @@ class _Running:
         self.thread = thread
         self.worker = worker
         self.superseded = False
+        self.delivered = False  # its result or error was handed over; the thread may linger
 
 
 class TaskRunner(QObject):
@@ -222,6 +223,16 @@ class TaskRunner(QObject):
         if kind is None:
             return bool(self._running or self._pending)
         return kind in self._running or kind in self._pending
+
+    def result_coming(self, kind: str) -> bool:
+        """A job of ``kind`` is pending, or running and has not handed over its result.
+
+        Unlike ``is_busy``, a job whose result was delivered no longer counts although
+        its thread may still be winding down: what the result sets off (redraws,
+        follow-up jobs) must not wait for a result that has already come.
+        """
+        running = self._running.get(kind)
+        return kind in self._pending or (running is not None and not running.delivered)
 
     def hold(self, lane: str) -> None:
         """Start no new job in ``lane`` until ``release`` (running jobs go on).
@@ -308,6 +319,7 @@ class TaskRunner(QObject):
         running = self._owner(handle)
         if running is None or running.superseded or handle.cancelled or self._closed:
             return
+        running.delivered = True
         running.request.on_result(result, self._current(handle))
 
     @Slot(object, object)
@@ -315,6 +327,7 @@ class TaskRunner(QObject):
         running = self._owner(handle)
         if running is None or self._closed:
             return
+        running.delivered = True
         log.error("%s failed", handle.description, exc_info=(type(exc), exc, exc.__traceback__))
         if running.request.on_error is not None:
             running.request.on_error(exc)
