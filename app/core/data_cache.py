@@ -55,6 +55,10 @@ def read_cached(
     except (OSError, ValueError, pa.ArrowException) as exc:
         log.info("Ignoring the data cache %s (%s)", path, exc)
         return None
+    finally:
+        # Decoding the pages leaves ~200 MB per million rows × 20 columns free inside
+        # Arrow's allocator; hand it back so the window's own arrays can use it.
+        pa.default_memory_pool().release_unused()
     from app.core.dataset import normalise_dtypes
 
     frame = normalise_dtypes(frame)

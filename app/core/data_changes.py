@@ -14,6 +14,7 @@ reconciled with the log by one rule that never overrides an expert:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -116,14 +117,18 @@ def row_digests(data: pd.DataFrame, id_column: str, targets: list[str]) -> np.nd
 
 
 def write_snapshot(
-    project_path: Path, keys: list[str], data: pd.DataFrame, id_column: str, targets: list[str]
+    project_path: Path,
+    keys: Sequence[str],
+    data: pd.DataFrame,
+    id_column: str,
+    targets: list[str],
 ) -> None:
     """Remember every row's digest, for telling edited rows apart at the next change."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     columns = [str(c) for c in data.columns if c != id_column and c not in targets]
-    table = pa.table({"id": keys, "digest": row_digests(data, id_column, targets)})
+    table = pa.table({"id": list(keys), "digest": row_digests(data, id_column, targets)})
     table = table.replace_schema_metadata({"columns": json.dumps(columns)})
     folder = cache_dir_for(project_path)
     folder.mkdir(exist_ok=True)
@@ -153,7 +158,7 @@ def read_snapshot(project_path: Path) -> tuple[dict[str, int], list[str]] | None
 def compare_rows(
     change: DataChange,
     snapshot: tuple[dict[str, int], list[str]] | None,
-    keys: list[str],
+    keys: Sequence[str],
     data: pd.DataFrame,
     id_column: str,
     targets: list[str],
@@ -178,7 +183,7 @@ def compare_rows(
 
 
 def reconcile_labels(
-    store: LabelStore, schema: Schema, keys: list[str], data: pd.DataFrame
+    store: LabelStore, schema: Schema, keys: Sequence[str], data: pd.DataFrame
 ) -> tuple[list[tuple[str, str, str | None, bool]], list[LabelDifference]]:
     """The labels of the file to import now, and the ones that differ from the log."""
     imports: list[tuple[str, str, str | None, bool]] = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +33,10 @@ from app.core.errors import UserError
 from app.core.label_store import LabelStore
 from app.core.log_opening import check_adoptable, open_store
 from app.core.project import PROJECT_SUFFIX, Project, labels_path_for
+from app.core.row_index import RowIndex, row_index
 from app.core.schema import (
     Schema,
     TargetSpec,
-    canonical_keys,
     sort_classes,
 )
 from app.core.schema_guess import (
@@ -198,15 +199,15 @@ def _attach(
     adopt: bool = False,
 ) -> LabelingSession:
     """Lock the log, open it against what the project expects, reconcile the data's labels."""
-    keys = canonical_keys(data[project.schema.id_column].to_numpy())
+    index = row_index(data[project.schema.id_column].to_numpy())
     log_path = project.labels_path
     locking.acquire(log_path, project.path)
     try:
         fresh = project.log is not None and project.log.events == 0
         store = open_store(project, create=adopt or fresh)
         try:
-            change = _reconcile(project, store, keys, data, notes, check_data, adopt)
-            session = cls(project, data, store, notes, keys=keys)
+            change = _reconcile(project, store, index, data, notes, check_data, adopt)
+            session = cls(project, data, store, notes, index=index)
             session.data_change = change
             if store.meta("data_name") is None:
                 store.set_meta("data_name", project.data_path.name)
@@ -223,13 +224,14 @@ def _attach(
 def _reconcile(
     project: Project,
     store: LabelStore,
-    keys: list[str],
+    index: RowIndex,
     data: pd.DataFrame,
     notes: list[str],
     check_data: bool,
     adopt: bool,
 ) -> DataChange | None:
     """Compare the data with what the project last saw; import labels typed into the file."""
+    keys = index.keys
     from app.core.dataset import file_sha256
 
     path = project.data_path
@@ -259,7 +261,7 @@ def _reconcile(
                 "log, which is kept."
             )
     _adopt_classes(project, store, notes)
-    orphans = _orphan_count(store, set(keys))
+    orphans = _orphan_count(store, index.positions)
     if orphans:
         notes.append(
             f"{orphans:,} label(s) belong to rows that are no longer in {path.name}; they are "
@@ -300,7 +302,7 @@ def _adopt_classes(project: Project, store: LabelStore, notes: list[str]) -> Non
         )
 
 
-def _orphan_count(store: LabelStore, keys: set[str]) -> int:
+def _orphan_count(store: LabelStore, keys: Mapping[str, int]) -> int:
     return sum(
         1 for (_t, row), ev in store.current_items() if row not in keys and not ev.state.is_empty
     )

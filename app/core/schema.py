@@ -49,16 +49,6 @@ def canonical_class(value: Any) -> str | None:
     return str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
 
 
-def canonical_keys(values: Any) -> list[str]:
-    """``canonical`` for a whole id column; whole-number ids take a fast path (1M in 0.1 s)."""
-    import numpy as np
-
-    array = np.asarray(values)
-    if array.dtype.kind in "iu":
-        return list(map(str, array.tolist()))
-    return [canonical(v) or "" for v in array.tolist()]
-
-
 def typed(text: str) -> int | str:
     """The friendliest Python value for a canonical label or id."""
     try:

@@ -8,7 +8,7 @@ is the only place that turns a key press into a durable label event.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from app.core.errors import UserError
 from app.core.label_changes import CLASSES, COLLEAGUE, LABEL, LabelChange, LabelChanges
 from app.core.label_store import ADJUDICATION, LabelEvent, LabelState, LabelStore
 from app.core.project import Project
+from app.core.row_index import RowIndex, row_index
 from app.core.schema import Schema, canonical, canonical_class, sort_classes, typed
 from app.core.session_models import ModelQueries
 from app.core.session_queues import QueueQueries
@@ -59,17 +60,18 @@ class LabelingSession(ModelQueries, QueueQueries, ClassEditing):
         store: LabelStore,
         notes: Iterable[str] = (),
         *,
-        keys: list[str] | None = None,
+        index: RowIndex | None = None,
     ) -> None:
         self.project = project
         self.data = data
         self.store = store
         self.notes: list[str] = list(notes)
         self.annotator = project.annotator
-        ids = data[project.schema.id_column].tolist()
-        self._ids: list[Any] = ids
-        self._keys: list[str] = keys if keys is not None else [canonical(v) or "" for v in ids]
-        self._position = dict(zip(self._keys, range(len(self._keys)), strict=True))
+        if index is None:
+            index = row_index(data[project.schema.id_column].to_numpy())
+        self._ids: Sequence[Any] = index.ids
+        self._keys: Sequence[str] = index.keys
+        self._position: Mapping[str, int] = index.positions
         self._models: dict[str, FittedTarget] = {}
         self._model_versions: dict[str, int] = {}
         self._trained_at: dict[str, int] = {}

@@ -6,6 +6,7 @@ out-of-fold audit in ``app.core.review``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -54,9 +55,9 @@ class QueueQueries:
     project: Project
     store: LabelStore
     annotator: str
-    _ids: list[Any]
-    _keys: list[str]
-    _position: dict[str, int]
+    _ids: Sequence[Any]
+    _keys: Sequence[str]
+    _position: Mapping[str, int]
     _models: dict[str, FittedTarget]
     _embeddings: dict[str, np.ndarray]
     _review: dict[str, ReviewResult]
