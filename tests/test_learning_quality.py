@@ -117,3 +117,12 @@ def test_committee_runs_by_name_but_is_not_offered_by_default() -> None:
     assert "committee" in STRATEGIES and "committee" not in CHOICES
     assert offered("margin") == CHOICES
     assert offered("committee") == (*CHOICES, "committee")  # a project that chose it keeps it
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 7])
+def test_margin_is_one_minus_the_gap_between_the_two_most_likely_classes(n_classes: int) -> None:
+    rng = np.random.default_rng(n_classes)
+    proba = rng.dirichlet(np.ones(n_classes), size=500)
+    proba[:3] = 1.0 / n_classes  # ties
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    assert np.array_equal(uncertainty(proba, "margin"), 1.0 - (top2[:, 1] - top2[:, 0]))
