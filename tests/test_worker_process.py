@@ -166,6 +166,33 @@ def test_a_killed_worker_fails_its_job_and_the_next_call_starts_another(
     assert client.pid not in (None, first) and client.starts == 2
 
 
+def test_a_reply_that_cannot_be_read_fails_its_call_instead_of_hanging(
+    client: WorkerClient,
+) -> None:
+    from app.worker.protocol import WorkerJobError
+    from tests.worker_payloads import Unreadable
+
+    with pytest.raises(WorkerJobError, match="could not be read"):
+        client.call("ping", Unreadable(os.getpid()))
+    assert client.call("ping", 3) == 3  # the same worker goes on
+    assert client.starts == 1
+
+
+def test_the_reader_is_prepared_before_the_first_reply_is_read(mixed: LabelingSession) -> None:
+    """The window's model imports run in the thread that unpickles, before it unpickles."""
+    source = source_of(mixed)
+    order: list[str] = []
+    c = WorkerClient(
+        source,
+        lambda: mixed.data[list(source.columns)],
+        prepare_reader=lambda: order.append(threading.current_thread().name),
+    )
+    try:
+        assert c.call("ping", 5) == 5 and order == ["worker-reader"]
+    finally:
+        c.close()
+
+
 GUI_CHILD = textwrap.dedent(
     """
     import os, sys, time

@@ -68,7 +68,6 @@ def train_in_worker(
     it is done in slices: the GUI thread gets the lock between them.
     """
     pending = client.submit("train", payload, progress=progress)
-    warm_up_model_imports()  # while the worker fits
     reply: payloads.TrainReply = pending.wait(should_stop)
     predicted = {}
     for name, trained in reply.targets.items():
@@ -170,6 +169,7 @@ class ModelJobs(QObject):
             data_source(session),
             lambda: session.data[list(data_source(session).columns)],
             on_lost=self.sig_worker_lost.emit,  # emitted from the reader thread: queued
+            prepare_reader=warm_up_model_imports,  # while the worker starts and fits
         )
         self.sig_worker_lost.connect(self._on_worker_lost)
         self._debounce = QTimer(self)

@@ -19,6 +19,7 @@ import contextlib
 import itertools
 import logging
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -62,6 +63,7 @@ class _Call:
     done: threading.Event = field(default_factory=threading.Event)
     reply: Reply | None = None
     lost: str | None = None
+    failed: str | None = None  # its reply came but could not be read
 
 
 class Pending:
@@ -85,6 +87,8 @@ class Pending:
                 raise Cancelled
         if call.lost is not None:
             raise WorkerLost(call.lost)
+        if call.failed is not None:
+            raise WorkerJobError(call.failed, "")
         reply = call.reply
         assert reply is not None
         if reply.cancelled:
@@ -139,10 +143,19 @@ class WorkerClient:
         frame: Callable[[], Any],
         *,
         on_lost: Callable[[str], None] | None = None,
+        prepare_reader: Callable[[], None] | None = None,
     ) -> None:
+        """``prepare_reader`` runs in the reader thread before it reads the first reply.
+
+        Replies hold fitted models, and unpickling one imports interpret. interpret's
+        modules import each other in a circle, so importing them from two threads at
+        once can fail ("partially initialized module"); the window's warm-up imports
+        therefore run here, in the one thread that unpickles.
+        """
         self._source = source
         self._frame = frame
         self.on_lost = on_lost
+        self._prepare_reader = prepare_reader
         self._lock = threading.RLock()
         self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -304,13 +317,21 @@ class WorkerClient:
             self._pending.pop(call.id, None)
 
     def _read(self, conn: Connection, proc: subprocess.Popen[bytes], generation: int) -> None:
+        if self._prepare_reader is not None:
+            try:
+                self._prepare_reader()
+            except Exception:
+                log.exception("Preparing to read the model worker's replies failed")
         while True:
             try:
-                message = conn.recv()
+                data = conn.recv_bytes()
             except (EOFError, OSError):
                 break
+            try:
+                message = pickle.loads(data)
             except Exception:  # a result that cannot be unpickled here
                 log.exception("Could not read a reply of the model worker")
+                self._fail_pending("A result of the model worker could not be read here.")
                 continue
             if isinstance(message, Progress):
                 call = self._pending.get(message.id)
@@ -323,6 +344,15 @@ class WorkerClient:
                     call.reply = message
                     call.done.set()
         self._lost(proc, generation)
+
+    def _fail_pending(self, sentence: str) -> None:
+        """Whose reply it was is unknown: end every waiting call rather than leave one hanging."""
+        with self._lock:
+            pending = list(self._pending.values())
+            self._pending.clear()
+        for call in pending:
+            call.failed = sentence
+            call.done.set()
 
     def _lost(self, proc: subprocess.Popen[bytes], generation: int) -> None:
         """The socket closed: release the waiting calls and say so (unless we closed it)."""
