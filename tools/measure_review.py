@@ -42,7 +42,15 @@ from models.label_quality import (
 )
 from tools import datasets
 
-BINARY_40 = ("separable_binary", "breast_cancer", "DM_label", "HTN_label", "CKD_label", "DLP_label")
+BINARY_40 = (
+    "separable_binary",
+    "separable_binary_6000",
+    "breast_cancer",
+    "DM_label",
+    "HTN_label",
+    "CKD_label",
+    "DLP_label",
+)
 
 
 def load(name: str) -> datasets.Dataset:
@@ -50,6 +58,8 @@ def load(name: str) -> datasets.Dataset:
         return datasets.SETS[name]()
     if name == "separable_binary":
         return datasets.separable_binary()
+    if name == "separable_binary_6000":  # the same generator, three times the rows
+        return datasets.separable_binary(n=6000)
     return datasets.clinic_target(name)
 
 
