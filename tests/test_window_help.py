@@ -267,10 +267,12 @@ def test_the_filter_hint_uses_the_open_projects_columns(wine: Any) -> None:
 
 
 def test_importances_of_64_pixels_fit_the_panel_without_overlap(qtbot: Any) -> None:
-    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QFontMetrics, QFontMetricsF
 
     from widgets import palette
     from widgets.model_panel import ModelPanel
+    from widgets.value_labels import ValueLabels
 
     panel = ModelPanel()
     qtbot.addWidget(panel)
@@ -289,10 +291,12 @@ def test_importances_of_64_pixels_fit_the_panel_without_overlap(qtbot: Any) -> N
         rows = len(names) + 1  # the "+k more" line
         assert view.height() / rows >= line  # one label line per row: no overlap
         right = view.sceneBoundingRect().right()
-        values = [i for i in view.addedItems if type(i).__name__ == "TextItem"]
-        assert len(values) == len(names)
-        for item in values:
-            assert item.sceneBoundingRect().right() <= right + 1  # values are not clipped
+        values = panel.importance_values()
+        assert [v.text for v in values] == [f"{v:.3f}" for _, v in items[: len(names)]]
+        metrics = QFontMetricsF(palette.font(palette.TICK_PT - 1))
+        for label in values:  # values are not clipped
+            at = view.mapViewToScene(QPointF(label.x, label.y)).x()
+            assert at + ValueLabels.GAP_PX + metrics.horizontalAdvance(label.text) <= right + 1
 
     qtbot.waitUntil(laid_out)
 
