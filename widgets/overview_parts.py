@@ -134,6 +134,7 @@ class MapLegend(QWidget):
         outer.addStretch(1)
         outer.addWidget(self._hint)
         self._texts: list[str] = []
+        self._shown: tuple[str, tuple[str, ...]] | None = None
         self.show_mode("label", [])
 
     def texts(self) -> list[str]:
@@ -144,6 +145,12 @@ class MapLegend(QWidget):
         self._hint.setText(text)
 
     def show_mode(self, mode: str, classes: list[str]) -> None:
+        """The entries of ``mode``; the same legend again is left as it is (no relayout,
+        which cost the window 10-20 ms after every model)."""
+        shown = (mode, tuple(classes))
+        if shown == self._shown:
+            return
+        self._shown = shown
         while self._layout.count():
             item = self._layout.takeAt(0)
             widget = item.widget() if item is not None else None
