@@ -109,6 +109,11 @@ def style_plot(plot: pg.PlotItem, grid_x: bool = False, grid_y: bool = False) ->
         # Experts read log-odds and measurements as written: never "400 (x0.001)".
         axis.enableAutoSIPrefix(False)
     plot.showGrid(x=grid_x, y=grid_y, alpha=0.15)
+    if grid_x or grid_y:
+        # The third level of grid lines is barely visible at this alpha, yet drawing it
+        # tripled the paint of a gridded plot (~12 ms instead of ~4 for the shape curve).
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setStyle(maxTickLevel=1)
     plot.hideButtons()
     plot.setMenuEnabled(False)
 
