@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.core.row_index import row_index
+from app.core.row_index import positions_of, row_index
 from app.core.schema import canonical
 
 CASES: list[Any] = [
@@ -52,3 +52,12 @@ def test_whole_number_ids_keep_no_python_object_per_row() -> None:
     assert not isinstance(index.keys, list) and not isinstance(index.positions, dict)
     assert index.positions["500009"] == 499_999 and index.keys[-1] == "1000009"
     assert index.ids[0] == 10 and type(index.ids[0]) is int
+
+
+@pytest.mark.parametrize("values", CASES, ids=lambda v: f"{np.asarray(v).dtype}-{len(v)}")
+def test_looking_up_many_keys_at_once_answers_as_one_at_a_time(values: Any) -> None:
+    index = row_index(values)
+    keys, _ids, positions = _reference(values)
+    asked = [*keys[::-1], "007", "+7", " 7", "7.0", "", "abc", "-0", str(2**70), "99999", "-3"]
+    found = positions_of(index.positions, asked)
+    assert found.tolist() == [positions.get(k, -1) for k in asked]

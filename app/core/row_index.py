@@ -39,6 +39,17 @@ def row_index(values: Any) -> RowIndex:
     return RowIndex(keys, id_list, dict(zip(keys, range(len(keys)), strict=True)))
 
 
+def positions_of(positions: Mapping[str, int], keys: Sequence[str]) -> np.ndarray:
+    """The position of each key (-1 where there is none), in one pass.
+
+    A retrain looks up every label's key; one binary search per key from Python
+    costs microseconds each (74 ms for 10,000 labels), one vectorised search does not.
+    """
+    if isinstance(positions, _IntPositions):
+        return positions.find_many(keys)
+    return np.fromiter((positions.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+
+
 def _fits_int64(array: np.ndarray) -> bool:
     return len(array) == 0 or int(array.max()) <= np.iinfo(np.int64).max
 
@@ -113,6 +124,32 @@ class _IntPositions(Mapping[str, int]):
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self._find(key) is not None
+
+    def find_many(self, keys: Sequence[str]) -> np.ndarray:
+        numbers = np.zeros(len(keys), dtype=np.int64)
+        valid = np.zeros(len(keys), dtype=bool)
+        low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+        for i, key in enumerate(keys):
+            try:
+                number = int(key)
+            except (TypeError, ValueError):
+                continue
+            if str(number) == key and low <= number <= high:
+                numbers[i] = number
+                valid[i] = True
+        out = np.full(len(keys), -1, dtype=np.int64)
+        if self._sorted is None:
+            at = numbers - self._start
+            hit = valid & (at >= 0) & (at < len(self._ids))
+            out[hit] = at[hit]
+            return out
+        assert self._order is not None
+        slot = np.searchsorted(self._sorted, numbers)
+        inside = valid & (slot < len(self._sorted))
+        hit = inside.copy()
+        hit[inside] = self._sorted[slot[inside]] == numbers[inside]
+        out[hit] = self._order[slot[hit]]
+        return out
 
     def _find(self, key: str) -> int | None:
         try:

@@ -21,7 +21,7 @@ from app.core.errors import UserError
 from app.core.label_changes import CLASSES, COLLEAGUE, LABEL, LabelChange, LabelChanges
 from app.core.label_store import ADJUDICATION, LabelEvent, LabelState, LabelStore
 from app.core.project import Project
-from app.core.row_index import RowIndex, row_index
+from app.core.row_index import RowIndex, positions_of, row_index
 from app.core.schema import Schema, canonical, canonical_class, sort_classes, typed
 from app.core.session_models import ModelQueries
 from app.core.session_queues import QueueQueries
@@ -373,11 +373,10 @@ class LabelingSession(ModelQueries, QueueQueries, ClassEditing):
     def _label_positions(self, target: str) -> dict[int, str]:
         from app.core.team_labels import working_labels
 
-        return {
-            self._position[k]: v
-            for k, v in working_labels(self, target).items()
-            if k in self._position
-        }
+        labels = working_labels(self, target)
+        keys = list(labels)
+        found = positions_of(self._position, keys)
+        return {int(p): labels[k] for k, p in zip(keys, found.tolist(), strict=True) if p >= 0}
 
     # -- output and lifecycle -------------------------------------------------------------------
     def export(self, path: str | Path) -> Path:
