@@ -231,8 +231,9 @@ def _reconcile(
     adopt: bool,
 ) -> DataChange | None:
     """Compare the data with what the project last saw; import labels typed into the file."""
-    keys = index.keys
     from app.core.dataset import file_sha256
+
+    keys = index.keys
 
     path = project.data_path
     st = path.stat()

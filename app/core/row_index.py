@@ -10,13 +10,16 @@ consecutive ids or one binary search otherwise. Other ids keep the plain list an
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
 from app.core.schema import canonical
+
+T = TypeVar("T")
+_INT64 = np.iinfo(np.int64)
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ def row_index(values: Any) -> RowIndex:
     array = np.asarray(values)
     if array.dtype.kind in "iu" and (array.dtype.kind == "i" or _fits_int64(array)):
         ids = np.ascontiguousarray(array, dtype=np.int64)
-        return RowIndex(_IntKeys(ids), _IntIds(ids), _IntPositions(ids))
+        return RowIndex(_Converted(ids, str), _Converted(ids, int), _IntPositions(ids))
     id_list = array.tolist()
     keys = [canonical(v) or "" for v in id_list]
     return RowIndex(keys, id_list, dict(zip(keys, range(len(keys)), strict=True)))
@@ -51,47 +54,41 @@ def positions_of(positions: Mapping[str, int], keys: Sequence[str]) -> np.ndarra
 
 
 def _fits_int64(array: np.ndarray) -> bool:
-    return len(array) == 0 or int(array.max()) <= np.iinfo(np.int64).max
+    return len(array) == 0 or int(array.max()) <= _INT64.max
 
 
-class _IntKeys(Sequence[str]):
-    def __init__(self, ids: np.ndarray) -> None:
+class _Converted(Sequence[T]):
+    """The id array read through ``convert``: Python ints (the ids) or strings (the keys)."""
+
+    def __init__(self, ids: np.ndarray, convert: Callable[[int], T]) -> None:
         self._ids = ids
+        self._convert = convert
 
     def __len__(self) -> int:
         return len(self._ids)
 
     @overload
-    def __getitem__(self, i: int) -> str: ...
+    def __getitem__(self, i: int) -> T: ...
     @overload
-    def __getitem__(self, i: slice) -> Sequence[str]: ...
-    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+    def __getitem__(self, i: slice) -> Sequence[T]: ...
+    def __getitem__(self, i: int | slice) -> T | Sequence[T]:
         if isinstance(i, slice):
-            return list(map(str, self._ids[i].tolist()))
-        return str(int(self._ids[i]))
+            return list(map(self._convert, self._ids[i].tolist()))
+        return self._convert(int(self._ids[i]))
 
-    def __iter__(self) -> Iterator[str]:
-        return map(str, self._ids.tolist())
+    def __iter__(self) -> Iterator[T]:
+        return map(self._convert, self._ids.tolist())
 
 
-class _IntIds(Sequence[int]):
-    def __init__(self, ids: np.ndarray) -> None:
-        self._ids = ids
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    @overload
-    def __getitem__(self, i: int) -> int: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[int]: ...
-    def __getitem__(self, i: int | slice) -> int | Sequence[int]:
-        if isinstance(i, slice):
-            return list(self._ids[i].tolist())
-        return int(self._ids[i])
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._ids.tolist())
+def _key_number(key: object) -> int | None:
+    """The whole-number id a key names, or None ("007", "+7", " 7" name no whole number)."""
+    try:
+        number = int(key)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+    if str(number) != key or not _INT64.min <= number <= _INT64.max:
+        return None
+    return number
 
 
 class _IntPositions(Mapping[str, int]):
@@ -128,13 +125,9 @@ class _IntPositions(Mapping[str, int]):
     def find_many(self, keys: Sequence[str]) -> np.ndarray:
         numbers = np.zeros(len(keys), dtype=np.int64)
         valid = np.zeros(len(keys), dtype=bool)
-        low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
         for i, key in enumerate(keys):
-            try:
-                number = int(key)
-            except (TypeError, ValueError):
-                continue
-            if str(number) == key and low <= number <= high:
+            number = _key_number(key)
+            if number is not None:
                 numbers[i] = number
                 valid[i] = True
         out = np.full(len(keys), -1, dtype=np.int64)
@@ -152,17 +145,12 @@ class _IntPositions(Mapping[str, int]):
         return out
 
     def _find(self, key: str) -> int | None:
-        try:
-            number = int(key)
-        except (TypeError, ValueError):
-            return None
-        if str(number) != key:  # "007", "+7" and " 7" are not the key of 7
+        number = _key_number(key)
+        if number is None:
             return None
         if self._sorted is None:
             position = number - self._start
             return position if 0 <= position < len(self._ids) else None
-        if not np.iinfo(np.int64).min <= number <= np.iinfo(np.int64).max:
-            return None
         i = int(np.searchsorted(self._sorted, number))
         if i < len(self._sorted) and int(self._sorted[i]) == number:
             assert self._order is not None
