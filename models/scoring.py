@@ -49,6 +49,7 @@ from models._scoring_direct import bin_floats, cell_representatives, union_cuts
 from models._scoring_kernels import plan_tensors, score_numpy, score_torch
 from models._scoring_plan import Dim, Plan, build_plan
 from models._scoring_values import PoolColumn, n_bins_of, prepare_column
+from models.strategies import margin_uncertainty
 
 UncertaintyKind = Literal["least_confident", "margin", "entropy"]
 DEFAULT_CHUNK_ROWS = 65_536  # 64k: 10-20 % faster than 256k (the chunk stays in L2/L3)
@@ -464,10 +465,7 @@ def uncertainty_from_proba(proba: np.ndarray, kind: UncertaintyKind) -> np.ndarr
     if kind == "least_confident":
         return np.asarray(1.0 - proba.max(axis=1))
     if kind == "margin":
-        if proba.shape[1] < 2:
-            return np.zeros(proba.shape[0])
-        top2 = np.partition(proba, -2, axis=1)[:, -2:]
-        return np.asarray(1.0 - (top2[:, 1] - top2[:, 0]))
+        return margin_uncertainty(proba)
     if kind == "entropy":
         return _entropy(proba, axis=1)
     raise ValueError(f"Unknown uncertainty kind {kind!r}; use least_confident, margin or entropy.")
