@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+class RowSource(Protocol):
+    """A matrix read by rows: an array, or `StandardizedRows` that computes them."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, rows: Any) -> Any: ...
 
 
 def standardized(
@@ -19,37 +28,88 @@ def standardized(
     code cannot swamp the distances. ``dtype=np.float32`` halves the matrix (80 MB
     instead of 160 MB at a million rows × 20 columns) for distances and the map.
     """
+    return np.asarray(StandardizedRows(data, columns, kinds, dtype)[:])
+
+
+class StandardizedRows:
+    """`standardized`, computed for the rows asked for.
+
+    Why: at a million rows × 20 the whole matrix is 80 MB even as float32, held for
+    the session's life, while a batch reads a few hundred candidates' rows and the
+    map reads every row once, in blocks. The column statistics are taken once.
+    """
+
+    ndim = 2
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        columns: list[str],
+        kinds: dict[str, str],
+        dtype: type = np.float64,
+    ) -> None:
+        self._data = data
+        self.dtype = np.dtype(dtype)
+        self._parts: list[tuple[str, str, Any]] = []
+        width = 0
+        for name in columns:
+            kind = kinds.get(name, "numeric")
+            if kind == "numeric":
+                v = _numbers(data[name])
+                mean = np.nanmean(v) if np.isfinite(v).any() else 0.0
+                std = np.nanstd(v) if np.isfinite(v).any() else 1.0
+                self._parts.append((name, kind, (mean, std if std > 0 else 1.0)))
+                width += 1
+            elif kind == "categorical":
+                top = list(_categories(data[name]).value_counts().index[:20])
+                self._parts.append((name, kind, top))
+                width += len(top)
+        self._width = width if self._parts else 1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self._data), self._width)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getitem__(self, rows: Any) -> np.ndarray:
+        """The rows at ``rows`` (positions or a slice), as one matrix."""
+        if not self._parts:
+            return np.zeros((len(np.arange(len(self._data))[rows]), 1), dtype=self.dtype)
+        blocks: list[np.ndarray] = []
+        for name, kind, facts in self._parts:
+            col = self._data[name].iloc[rows]
+            if kind == "numeric":
+                mean, std = facts
+                v = _numbers(col)
+                v = np.where(np.isfinite(v), v, mean)
+                blocks.append(((v - mean) / std).astype(self.dtype, copy=False)[:, None])
+            else:
+                values = _categories(col)
+                onehot = (
+                    np.stack([(values == c).to_numpy(dtype=np.float64) for c in facts], axis=1)
+                    if facts
+                    else np.zeros((len(values), 0))
+                )
+                blocks.append((onehot * np.sqrt(0.5)).astype(self.dtype, copy=False))
+        return np.concatenate(blocks, axis=1)
+
+
+def _numbers(col: pd.Series) -> np.ndarray:
     import pandas as pd
 
-    parts: list[np.ndarray] = []
-    for name in columns:
-        kind = kinds.get(name, "numeric")
-        if kind == "numeric":
-            v = pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=np.float64)
-            mean = np.nanmean(v) if np.isfinite(v).any() else 0.0
-            std = np.nanstd(v) if np.isfinite(v).any() else 1.0
-            v = np.where(np.isfinite(v), v, mean)
-            parts.append(
-                ((v - mean) / (std if std > 0 else 1.0)).astype(dtype, copy=False)[:, None]
-            )
-        elif kind == "categorical":
-            col = data[name].astype(object).where(data[name].notna(), None)
-            top = col.value_counts().index[:20]
-            onehot = (
-                np.stack([(col == c).to_numpy(dtype=np.float64) for c in top], axis=1)
-                if len(top)
-                else np.zeros((len(col), 0))
-            )
-            parts.append((onehot * np.sqrt(0.5)).astype(dtype, copy=False))
-    if not parts:
-        return np.zeros((len(data), 1), dtype=dtype)
-    return np.concatenate(parts, axis=1)
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def _categories(col: pd.Series) -> pd.Series:
+    return col.astype(object).where(col.notna(), None)
 
 
 PCA_FIT_ROWS = 100_000
 
 
-def pca(matrix: np.ndarray, components: int = 2, seed: int = 0) -> np.ndarray:
+def pca(matrix: RowSource, components: int = 2, seed: int = 0) -> np.ndarray:
     """The leading principal components.
 
     Above ``PCA_FIT_ROWS`` rows the axes are fitted on that many random rows and every
@@ -60,7 +120,8 @@ def pca(matrix: np.ndarray, components: int = 2, seed: int = 0) -> np.ndarray:
 
     k = max(1, min(components, matrix.shape[1], matrix.shape[0]))
     if matrix.shape[0] <= PCA_FIT_ROWS:
-        out = PCA(n_components=k, svd_solver="full", random_state=seed).fit_transform(matrix)
+        whole = np.asarray(matrix[:])
+        out = PCA(n_components=k, svd_solver="full", random_state=seed).fit_transform(whole)
     else:
         rng = np.random.default_rng(seed)
         sample = np.sort(rng.choice(matrix.shape[0], size=PCA_FIT_ROWS, replace=False))

@@ -10,8 +10,12 @@ first picks over the data with farthest-point traversal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from models.projection import RowSource
 
 STRATEGIES = ("margin", "least_confident", "entropy", "committee", "random")
 # What the window offers. The committee (margin plus the outer bags' disagreement)
@@ -81,7 +85,7 @@ def committee_scores(
 
 def select_batch(
     scores: np.ndarray,
-    embedding: np.ndarray,
+    embedding: RowSource,
     n: int,
     diversity: float = 1.0,
     pool_factor: int = 10,
@@ -162,7 +166,7 @@ def _nearest_labelled(emb: np.ndarray, ref: np.ndarray) -> np.ndarray:
 
 
 def farthest_first(
-    embedding: np.ndarray, pool: np.ndarray, labelled: np.ndarray, n: int
+    embedding: RowSource, pool: np.ndarray, labelled: np.ndarray, n: int
 ) -> list[Suggestion]:
     """Cold start: each pick is the pool sample farthest from everything seen so far."""
     if len(pool) == 0 or n <= 0:
@@ -202,7 +206,7 @@ def rank_pool(
     *,
     proba: np.ndarray | None,
     disagreement: np.ndarray | None,
-    embedding: np.ndarray,
+    embedding: RowSource,
     labelled: np.ndarray,
     class_counts: dict[int, int] | None = None,
     seed: int = 0,

@@ -371,8 +371,41 @@ def test_big_data_ranks_suggestions_and_reads_columns_in_workers(
         assert w.controller.current == positions[1]
         w.docks["review"].raise_()
         qtbot.waitUntil(lambda: "cross-checked" in w.review_queue.status(), timeout=READY_MS)
+        _big_rankings_follow_the_newest_model(qtbot, w)
     finally:
         w.close()
+
+
+def _big_rankings_follow_the_newest_model(qtbot: Any, w: Any) -> None:
+    import dataclasses
+
+    from app.core.session_models import TrainingResult
+
+    qtbot.waitUntil(lambda: w.model_status.state == "current", timeout=READY_MS)
+    session, target = w.session, w.controller.target
+    strategy = session.project.strategy.name
+    # A ranking made with a model that was replaced meanwhile is dropped: the newer
+    # model's ranking came with it, and the older one must not overwrite it.
+    got: list[Any] = []
+    w.jobs.request_suggestions(target, 5, strategy, got.append)
+    newer = dataclasses.replace(session.model(target))
+    session.apply_training(TrainingResult(session.labels_version, {target: newer}))
+    qtbot.waitUntil(lambda: not w.runner.result_coming("suggest"), timeout=READY_MS)
+    assert got == []
+    w.jobs.request_suggestions(target, 5, strategy, got.append)
+    qtbot.waitUntil(lambda: len(got) == 1, timeout=READY_MS)
+    assert len(got[0]) == 5
+    # With no model yet and one on its way, a big pool gets no cold start: the model
+    # brings the first ranking.
+    session.apply_training(TrainingResult(session.labels_version, {target: None}))
+    w.jobs.labels_changed()
+    w.controller.refresh_suggestions(keep_current=False)
+    assert not w.runner.result_coming("suggest")
+    assert w.suggestion_queue.status() == "Waiting for the first model…"
+    qtbot.waitUntil(lambda: session.model(target) is not None, timeout=READY_MS)
+    qtbot.waitUntil(lambda: w.suggestion_queue.status() == "", timeout=READY_MS)
+    reasons = {e.reason for e in w.controller.suggestions}
+    assert w.controller.suggestions and "unexplored region" not in reasons
 
 
 def test_export_writes_the_labels_without_a_dialog(qtbot: Any, window: Any, tmp_path: Any) -> None:

@@ -113,3 +113,6 @@ class SuggestionQueue(QueueNavigation, QWidget):
     def set_status(self, text: str) -> None:
         self._status.setText(text)
         self._status.setVisible(bool(text))
+
+    def status(self) -> str:
+        return self._status.text()

@@ -281,6 +281,11 @@ class LabelController(QObject):
             self._apply_suggestions(target, ready, keep_current)
             return
         if session.n_rows > BIG:
+            if session.model(target) is None and self.jobs.ranking_coming(target):
+                # A cold start over a big pool takes seconds and memory, and the model
+                # on its way brings its own ranking.
+                self.views.suggestion_queue.set_status("Waiting for the first model…")
+                return
             self.views.suggestion_queue.set_status("Ranking the pool…")
             self.jobs.request_suggestions(
                 target,

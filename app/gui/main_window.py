@@ -233,9 +233,13 @@ class MainWindow(Window):
         else:
             self.jobs.request_stats(stat_columns)
         target = session.project.layout.get("target")
-        self.set_target(target if target in session.targets else session.targets[0], force=True)
+        target = target if target in session.targets else session.targets[0]
+        # The first training is asked for first (it leads the CPU lane) and for this target,
+        # so that on big data its ranking is the first batch rather than a cold start.
+        self.jobs.focus = target
+        self.jobs.retrain_now()
+        self.set_target(target, force=True)
         self.update_counts()
-        self.jobs.retrain_now()  # first in the CPU lane
         self.jobs.request_projection()
         if session.notes:  # what opening noticed: a changed data file, an adopted log, ...
             level = "warning" if session.data_change is not None else "info"

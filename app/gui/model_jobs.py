@@ -221,6 +221,10 @@ class ModelJobs(QObject):
         strategy = self.session.project.strategy
         return payloads.suggest_payload(self.session, target, strategy.batch, strategy.name)
 
+    def ranking_coming(self, target: str) -> bool:
+        """A retrain is on its way and will rank ``target``'s pool with its new model."""
+        return self.focus == target and self.retrain_coming()
+
     def retrain_coming(self) -> bool:
         """Labels changed since the last retrain was asked for, or one is queued or running."""
         return self._debounce.isActive() or self.runner.result_coming("train")
@@ -339,15 +343,20 @@ class ModelJobs(QObject):
         """Rank the pool in the worker (above ``BIG`` rows the numpy work takes a while)."""
         payload = payloads.suggest_payload(self.session, target, n, strategy)
         client = self.client
+        model = self.session.model(target)
 
         def rank(progress: Progress, should_stop: ShouldStop) -> Any:
             picks = client.call("suggest", payload, lane=LIGHT, should_stop=should_stop)
             return self._entries_for(picks)
 
+        def applied(entries: list[SuggestionEntry], _current: bool) -> None:
+            if self.session.model(target) is model:  # else a newer model brought its own
+                apply(entries)
+
         self.runner.submit(
             "suggest",
             rank,
-            lambda entries, _current: apply(entries),
+            applied,
             on_error=self._on_error,
             labels_version=self.session.labels_version,
             description="Ranking suggestions",

@@ -1,7 +1,7 @@
 """The jobs the worker process runs, on the data it mapped and the models it keeps.
 
-The worker keeps each target's full fitted model (with its scoring pool, so a
-retrain only bins the unique values again) and sends the window a light copy:
+The worker keeps each target's full fitted model (on small data with its scoring
+pool, so a retrain only bins the unique values again) and sends the window a light copy:
 probabilities, class codes, the committee's disagreement and the EBM itself for
 explanations. No design matrix is kept for every row: the review and the
 learning curve build the labelled rows on demand (``app.core.design_rows``).
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from app.core.review import ReviewResult
     from models.evaluation import CurveResult
+    from models.projection import RowSource
     from models.training import FittedTarget
 
 log = logging.getLogger(__name__)
@@ -53,24 +54,29 @@ class WorkerState:
         self.data = data
         self.kinds = dict(kinds)
         self.models: dict[str, FittedTarget] = {}
-        self._embeddings: dict[tuple[str, ...], np.ndarray] = {}
+        self._embeddings: dict[tuple[str, ...], RowSource] = {}
         self._lock = threading.Lock()  # the lanes share the embeddings
         self._committee_lock = threading.Lock()
 
-    def embedding(self, features: list[str]) -> np.ndarray:
+    def embedding(self, features: list[str]) -> RowSource:
         """Standardised columns, for spreading a batch out and for the map.
 
-        Kept once per set of columns: with one target, the suggestions and the map
-        share one matrix (float32 on big data: 80 MB at a million rows × 20 columns).
+        Small data keeps the session's exact matrix, once per set of columns. Big data
+        reads the standardised rows a job asks for (`StandardizedRows`): a batch reads a
+        few hundred candidates, the map every row once, in blocks; the whole matrix was
+        80 MB held for the session's life at a million rows × 20 columns.
         """
+        from models.projection import StandardizedRows, standardized
+
         big = len(self.data) > BIG
         key = tuple(sorted(features)) if big else tuple(features)  # distances ignore order
         with self._lock:
             if key not in self._embeddings:
-                from models.projection import standardized
-
-                dtype = np.float32 if big else np.float64
-                self._embeddings[key] = standardized(self.data, list(key), self.kinds, dtype)
+                if big:
+                    rows = StandardizedRows(self.data, list(key), self.kinds, np.float32)
+                    self._embeddings[key] = rows
+                else:
+                    self._embeddings[key] = standardized(self.data, list(key), self.kinds)
             return self._embeddings[key]
 
     def committee(self, model: FittedTarget) -> np.ndarray | None:
