@@ -30,6 +30,9 @@ def ensure_app() -> Any:
 
     app = QApplication.instance()
     if app is None:
+        from app.core.malloc_heaps import limit_malloc_heaps
+
+        limit_malloc_heaps()  # before Qt and the job threads start
         app = QApplication([sys.argv[0] if sys.argv else "labelwright"])
         # Workers run Python-heavy fits; with the default 5 ms switch interval every
         # Python callback of the GUI thread (a paint, a slot) can wait 5 ms for the

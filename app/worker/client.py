@@ -118,12 +118,6 @@ def _child_env() -> dict[str, str]:
     root = str(Path(app.__file__).resolve().parents[1])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
-    # glibc gives each thread that allocates its own heap (up to 8 per core), and what
-    # a job frees in one stays with that heap. With two heaps a million-row worker
-    # peaked at 1.17 GB instead of 1.5 GB while it kept a scoring pool, and at 537 MB
-    # instead of 576 MB since it keeps none, at the same speed
-    # (tools/measure_pool_memory.py).
-    env.setdefault("MALLOC_ARENA_MAX", "2")
     return env
 
 

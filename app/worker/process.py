@@ -167,6 +167,9 @@ def _watch_parent(parent: int) -> None:
 def main(argv: list[str]) -> int:
     """Serve the window whose socket is ``argv[0]``; ``argv[1]`` is its pid."""
     fd, parent = int(argv[0]), int(argv[1])
+    from app.core.malloc_heaps import limit_malloc_heaps
+
+    limit_malloc_heaps()  # before any thread starts
     logging.basicConfig(level=logging.WARNING, format="labelwright worker: %(message)s")
     with contextlib.suppress(OSError, AttributeError):  # not permitted, or not on this platform
         os.nice(NICE)
