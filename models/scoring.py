@@ -52,7 +52,11 @@ from models._scoring_values import PoolColumn, n_bins_of, prepare_column
 from models.strategies import margin_uncertainty
 
 UncertaintyKind = Literal["least_confident", "margin", "entropy"]
-DEFAULT_CHUNK_ROWS = 65_536  # 64k: 10-20 % faster than 256k (the chunk stays in L2/L3)
+DEFAULT_CHUNK_ROWS = 65_536  # 64k: 10-20 % faster than 256k on one thread (stays in L2/L3)
+# With threads, each chunk's numpy calls hand the interpreter lock back and forth; on two
+# cores a 1M x 20 rescoring (3 classes, 5 pairs) took 94 ms in 64k chunks, 80 ms in 128k and
+# 77-80 ms in 256k (best of 5-7, tools/measure_chunks.py). None means: this, or 64k alone.
+THREADED_CHUNK_ROWS = 262_144
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -205,7 +209,7 @@ class CompiledEBM:
     bagged_intercept: np.ndarray  # (n_bags, n_scores)
     link: str  # "logit", "mlogit" or "monoclassification"
     classes: np.ndarray
-    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    chunk_rows: int | None = None  # None: DEFAULT_CHUNK_ROWS, THREADED_CHUNK_ROWS with threads
     n_threads: int | None = None  # CPU worker threads over row chunks (default: cores, max 4)
     cpu_backend: Literal["numpy", "torch"] = "numpy"  # torch on CPU runs the GPU kernel
     _states: weakref.WeakKeyDictionary[ScoringPool, _PoolState] = field(
@@ -404,8 +408,9 @@ class CompiledEBM:
         plan = self._plan(pool, which)
         threads = 1 if device != "cpu" else (self.n_threads or _default_threads())
         use_torch = device != "cpu" or self.cpu_backend == "torch"
-        chunk = max(1, self.chunk_rows)
-        if threads > 1 and n > 65_536:  # balance the chunks over the threads
+        chunk = self.chunk_rows or (THREADED_CHUNK_ROWS if threads > 1 else DEFAULT_CHUNK_ROWS)
+        chunk = max(1, chunk)
+        if threads > 1 and n > DEFAULT_CHUNK_ROWS:  # balance the chunks over the threads
             chunk = min(chunk, -(-n // threads))
         spans = [(s, min(s + chunk, n)) for s in range(0, n, chunk)]
 
