@@ -3,8 +3,8 @@
 Measured on 1M x 20 rows, 3 classes, 5 pairs, one busy core (CPU ms, best of 7): a pool
 with ~950k distinct values per column 67 ms (12 gathers), against 150-200 ms for one take
 per term and class; a one-shot pool (uint8 cells) 42 ms. Chunks of 64k rows beat 256k
-by 10-20 %; 32k is no better. Reusing preallocated ``out=`` buffers instead of numpy's
-temporaries measured no faster.
+by 10-20 % on one thread (with threads, see `THREADED_CHUNK_ROWS`); 32k is no better.
+Reusing preallocated ``out=`` buffers instead of numpy's temporaries measured no faster.
 """
 
 from __future__ import annotations
