@@ -52,15 +52,15 @@ class FittedTarget:
     design: pd.DataFrame | None = None
     compiled: Any = None
     pool: Any = None  # the rows prepared once for fast rescoring (models.scoring.ScoringPool)
-    # Above POOL_MAX_ROWS: every row as the model sees it, views of the data (no copy),
-    # which the committee scores straight from the columns.
-    rows: pd.DataFrame | None = field(default=None, repr=False)
+    # Above POOL_MAX_ROWS: every row binned by this model's own cuts (uint8 cells, 20 MB
+    # at a million rows × 20), which its committee scores again without binning.
+    binned: Any = field(default=None, repr=False)
     _committee: np.ndarray | None = field(default=None, repr=False)
 
     def committee(self) -> np.ndarray:
         """Disagreement among the outer bags on every row, computed once per model."""
         if self._committee is None:
-            source = self.pool if self.pool is not None else self.rows
+            source = self.pool if self.pool is not None else self.binned
             self._committee = np.asarray(self.compiled.disagreement(source))
         return self._committee
 
@@ -76,7 +76,9 @@ class FittedTarget:
 # Above this many rows no scoring pool is kept. Its unique values and row codes (225 MB
 # at a million rows × 20) made a rescoring 10-70 ms faster than binning the columns
 # straight against the new model's cuts (`CompiledEBM.one_shot_pool`: 0.09-0.15 s), and
-# preparing it cost the first model 1.6 s (tools/measure_pool_memory.py).
+# preparing it cost the first model 1.6 s (tools/measure_pool_memory.py). The model keeps
+# its own binned rows instead (uint8, 20 MB): without them its committee binned every
+# row again, and choosing the committee at a million rows took 0.39 s instead of 0.25 s.
 POOL_MAX_ROWS = 100_000
 
 
@@ -187,7 +189,10 @@ def _fit_scoring_columns(
     ebm = fit_ebm(X.iloc[positions], y, types, settings)
     seconds = time.perf_counter() - start
     compiled = compile_ebm(ebm)
-    proba = align_proba(compiled.predict_proba(X), [str(c) for c in ebm.classes_], target.classes)
+    binned = compiled.one_shot_pool(X)
+    proba = align_proba(
+        compiled.predict_proba(binned), [str(c) for c in ebm.classes_], target.classes
+    )
     return FittedTarget(
         name=target.name,
         classes=list(target.classes),
@@ -198,5 +203,5 @@ def _fit_scoring_columns(
         n_labels=len(positions),
         fit_seconds=seconds,
         compiled=compiled,
-        rows=X,
+        binned=binned,
     )

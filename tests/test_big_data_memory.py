@@ -45,16 +45,23 @@ def test_a_big_pool_is_scored_from_the_columns_with_the_same_numbers(
         for name in ("a_label", "b_label"):  # b_label is chained on a_label
             kept, direct = small[name], big[name]
             assert kept is not None and direct is not None
-            assert kept.pool is not None and kept.rows is None
-            assert direct.pool is None and direct.rows is not None
-            assert len(direct.rows) == mixed.n_rows
+            assert kept.pool is not None and kept.binned is None
+            assert direct.pool is None and direct.binned is not None
+            # One byte per cell: the model's own bins, not the data's distinct values.
+            assert direct.binned.codes.dtype == np.uint8
+            assert direct.binned.n_rows == mixed.n_rows
             np.testing.assert_allclose(direct.proba, kept.proba, rtol=0, atol=1e-12)
             np.testing.assert_allclose(direct.committee(), kept.committee(), rtol=0, atol=1e-12)
-        rows = big["a_label"].rows  # type: ignore[union-attr]
-        # The numeric column the model reads is the data's own memory, not a copy.
-        assert np.shares_memory(rows["x1"].to_numpy(), mixed.data["x1"].to_numpy())
         light = payloads.light(big["a_label"], None)  # type: ignore[arg-type]
-        assert light.rows is None and light.pool is None  # nothing big crosses to the window
+        assert light.binned is None and light.pool is None  # nothing big crosses to the window
+
+
+def test_the_design_matrix_reads_float_columns_without_a_copy(mixed: LabelingSession) -> None:
+    from models.design import design_matrix
+
+    with mixed:
+        X, _types = design_matrix(mixed.data, ["x1", "color"], mixed.schema.column_kinds, {})
+        assert np.shares_memory(X["x1"].to_numpy(), mixed.data["x1"].to_numpy())
 
 
 def _frame(n: int = 500) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -124,9 +124,9 @@ def suggest_payload(session: LabelingSession, target: str, n: int, strategy: str
 
 
 def light(fitted: FittedTarget, committee: Any) -> FittedTarget:
-    """The model without its design matrix, rows and scoring pool (what crosses to the window)."""
+    """The model without its design matrix and binned rows (what crosses to the window)."""
     import dataclasses
 
     return dataclasses.replace(
-        fitted, design=None, compiled=None, pool=None, rows=None, _committee=committee
+        fitted, design=None, compiled=None, pool=None, binned=None, _committee=committee
     )
