@@ -140,9 +140,12 @@ def fit_target(
     positions = np.fromiter(target.labels.keys(), dtype=np.int64)
     y = np.asarray([target.labels[p] for p in positions], dtype=object)
     names = [*target.features, *chained]
-    if len(data) > POOL_MAX_ROWS:
-        return _fit_scoring_columns(data, kinds, target, chained, settings, positions, y)
-    if pool is None or list(pool.names) != names:
+    columns = None  # every row as the model sees it, when no pool is kept
+    if len(data) > POOL_MAX_ROWS:  # views of the data: binned below by this model's cuts
+        columns, types = design_matrix(data, target.features, kinds, chained)
+        pool = None
+        X_fit = columns.iloc[positions]
+    elif pool is None or list(pool.names) != names:
         # Every row once, for the scoring pool; then only the labelled rows are kept.
         X, types = design_matrix(data, target.features, kinds, chained)
         pool = ScoringPool.from_frame(X)
@@ -155,8 +158,11 @@ def fit_target(
     ebm = fit_ebm(X_fit, y, types, settings)
     seconds = time.perf_counter() - start
     compiled = compile_ebm(ebm)
+    binned = None if columns is None else compiled.one_shot_pool(columns)
     proba = align_proba(
-        compiled.predict_proba(pool), [str(c) for c in ebm.classes_], target.classes
+        compiled.predict_proba(pool if pool is not None else binned),
+        [str(c) for c in ebm.classes_],
+        target.classes,
     )
     return FittedTarget(
         name=target.name,
@@ -169,39 +175,5 @@ def fit_target(
         fit_seconds=seconds,
         compiled=compiled,
         pool=pool,
-    )
-
-
-def _fit_scoring_columns(
-    data: pd.DataFrame,
-    kinds: dict[str, str],
-    target: TargetInput,
-    chained: dict[str, np.ndarray],
-    settings: EBMSettings,
-    positions: np.ndarray,
-    y: np.ndarray,
-) -> FittedTarget:
-    """Fit on the labelled rows and score every row straight from the columns."""
-    from models.scoring import compile_ebm
-
-    X, types = design_matrix(data, target.features, kinds, chained)
-    start = time.perf_counter()
-    ebm = fit_ebm(X.iloc[positions], y, types, settings)
-    seconds = time.perf_counter() - start
-    compiled = compile_ebm(ebm)
-    binned = compiled.one_shot_pool(X)
-    proba = align_proba(
-        compiled.predict_proba(binned), [str(c) for c in ebm.classes_], target.classes
-    )
-    return FittedTarget(
-        name=target.name,
-        classes=list(target.classes),
-        ebm=ebm,
-        design_columns=[*target.features, *chained],
-        feature_types=types,
-        proba=proba,
-        n_labels=len(positions),
-        fit_seconds=seconds,
-        compiled=compiled,
         binned=binned,
     )
